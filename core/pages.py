@@ -1,0 +1,118 @@
+"""The per-elevator page summary: everything the public page shows, kept current on every write.
+
+The public page must load with one database read on a weak mobile link, so each write
+that changes what a passenger sees rebuilds this one document (see docs/storage.md).
+"""
+
+import datetime
+
+from core import credit, schedule
+from core.checklists import INTERVALS
+from core.store import elevators as elevator_store
+from core.store import orgs as org_store
+from core.store import records as record_store
+from core.timeutil import local_date, utcnow
+
+HISTORY_LIMIT = 24
+INSPECTION_LIMIT = 10
+SUPERVISION_LIMIT = 10
+
+
+def mask_phone(phone):
+    """Hide the middle of a person's phone number (138****5678)."""
+    if not phone or len(phone) < 7:
+        return ""
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_name(name):
+    """Keep a person's family name and hide the rest (林**)."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def firm_summary(firm):
+    """Return the part of a firm that elevator pages show."""
+    return {"id": firm["_id"], "name": firm["name"], "name_en": firm.get("name_en", ""),
+            "phone": firm.get("public_phone", ""), "duty_phone": firm.get("duty_phone", ""),
+            "grade": (firm.get("credit") or {}).get("grade", "")}
+
+
+def unit_summary(unit):
+    """Return the part of a using unit that elevator pages show."""
+    return {"id": unit["_id"], "name": unit["name"], "name_en": unit.get("name_en", ""),
+            "phone": unit.get("public_phone", "")}
+
+
+def _visit_row(record, names):
+    return {"date": record["date"], "interval": record["interval"], "valid": record["valid"],
+            "reasons": record.get("invalid_reasons", []),
+            "technicians": [mask_name(names.get(pid, "")) for pid in record.get("technician_ids", [])]}
+
+
+def last_by_interval(records, tz):
+    """Return, per interval, the latest valid visit time that covers it."""
+    visits = [(r["date"], r["interval"]) for r in records if r["valid"]]
+    return {interval: schedule.last_covering(visits, interval) for interval in INTERVALS}
+
+
+def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, tz):
+    """Assemble the page summary document of one elevator."""
+    latest_inspection = inspections[0] if inspections else None
+    return {
+        "_id": elevator["_id"], "codes": elevator["codes"],
+        "registration_code": elevator.get("registration_code", ""),
+        "equipment_code": elevator.get("equipment_code", ""),
+        "category": elevator["category"], "address": elevator["address"],
+        "address_en": elevator.get("address_en", ""), "building": elevator.get("building", ""),
+        "status": elevator.get("status", "in_service"),
+        "unit": unit_summary(unit), "firm": firm_summary(firm),
+        "maintenance_start": elevator["maintenance_start"],
+        "last_by_interval": last_by_interval(maintenance, tz),
+        "maintenance": [_visit_row(r, names) for r in maintenance[:HISTORY_LIMIT]],
+        "inspections": [{k: i.get(k) for k in ("date", "body", "result", "next_due", "report_no")}
+                        for i in inspections[:INSPECTION_LIMIT]],
+        "next_inspection_due": latest_inspection["next_due"] if latest_inspection else None,
+        "supervisions": [{k: s.get(k) for k in ("date", "authority", "result", "findings")}
+                         for s in supervisions[:SUPERVISION_LIMIT]],
+        "updated_at": utcnow(),
+    }
+
+
+async def refresh_elevator_page(db, elevator_id, tz):
+    """Rebuild and store the page summary of one elevator from its records."""
+    elevator = await elevator_store.find_elevator(db, elevator_id)
+    if elevator is None:
+        return None
+    unit = await org_store.find_unit(db, elevator["unit_id"])
+    firm = await org_store.find_firm(db, elevator["firm_id"])
+    maintenance = await record_store.find_maintenance_records(db, elevator_id)
+    inspections = await record_store.find_inspections(db, elevator_id, INSPECTION_LIMIT)
+    supervisions = await record_store.find_supervisions(db, elevator_id, SUPERVISION_LIMIT)
+    ids = {pid for r in maintenance[:HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
+    names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
+    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, tz)
+    await elevator_store.replace_elevator_page(db, page)
+    return page
+
+
+def due_states(page, today, config):
+    """Return the Due state of every interval for a page summary on a given day."""
+    visits = [(local_date(moment, config.timezone), interval)
+              for interval, moment in page["last_by_interval"].items() if moment]
+    start = local_date(page["maintenance_start"], config.timezone)
+    return schedule.all_due(visits, start, today, config.interval_days)
+
+
+async def assess_firm(db, firm, today, config):
+    """Recompute a firm's provisional credit and copy it into its elevators' pages."""
+    pages = await elevator_store.find_elevator_pages(db, firm["_id"], limit=100_000)
+    overdue = sum(1 for p in pages if due_states(p, today, config)[0].overdue)
+    since = utcnow() - datetime.timedelta(days=365)
+    valid, invalid = await record_store.count_firm_visits(db, firm["_id"], since)
+    findings = await record_store.count_firm_findings(db, firm["_id"], since)
+    expired = any(local_date(lic["expires"], config.timezone) < today for lic in firm.get("licences", []))
+    facts = credit.FirmFacts(len(pages), overdue, valid, invalid, findings, expired)
+    firm["credit"] = {**credit.assess(facts), "assessed_at": utcnow()}
+    await org_store.set_firm_credit(db, firm["_id"], firm["credit"])
+    await elevator_store.set_firm_on_pages(db, firm["_id"], firm_summary(firm))
+    return firm["credit"]

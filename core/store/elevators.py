@@ -1,0 +1,65 @@
+"""Storage of elevators and their public page summaries."""
+
+from pymongo import ReplaceOne
+
+
+async def upsert_elevator(db, elevator):
+    """Insert or replace an elevator by its primary code."""
+    await db.elevators.replace_one({"_id": elevator["_id"]}, elevator, upsert=True)
+
+
+async def upsert_elevators(db, elevators):
+    """Insert or replace many elevators in one round trip."""
+    if elevators:
+        await db.elevators.bulk_write([ReplaceOne({"_id": e["_id"]}, e, upsert=True) for e in elevators])
+
+
+async def find_elevator(db, elevator_id):
+    """Return one elevator by primary code, or None."""
+    return await db.elevators.find_one({"_id": elevator_id})
+
+
+async def find_elevators(db, firm_id=None, unit_id=None):
+    """Return elevators, optionally of one firm or using unit, ordered by code."""
+    query = {}
+    if firm_id:
+        query["firm_id"] = firm_id
+    if unit_id:
+        query["unit_id"] = unit_id
+    return await db.elevators.find(query).sort("_id", 1).to_list(None)
+
+
+async def find_elevator_ids(db, firm_id=None):
+    """Return the primary codes of all elevators, or of one firm's."""
+    query = {"firm_id": firm_id} if firm_id else {}
+    return [doc["_id"] async for doc in db.elevators.find(query, {"_id": 1}).sort("_id", 1)]
+
+
+async def count_elevators(db, firm_id):
+    """Count the elevators one firm maintains."""
+    return await db.elevators.count_documents({"firm_id": firm_id})
+
+
+async def find_elevator_page(db, code):
+    """Return the page summary for a registration or equipment code, or None."""
+    # Labels carry the primary code, so the common case is a single read by _id.
+    page = await db.elevator_pages.find_one({"_id": code})
+    if page is None:
+        page = await db.elevator_pages.find_one({"codes": code})
+    return page
+
+
+async def replace_elevator_page(db, page):
+    """Store an elevator's page summary, replacing the previous one."""
+    await db.elevator_pages.replace_one({"_id": page["_id"]}, page, upsert=True)
+
+
+async def find_elevator_pages(db, firm_id, limit=500):
+    """Return the page summaries of one firm's elevators."""
+    cursor = db.elevator_pages.find({"firm.id": firm_id}).sort("_id", 1).limit(limit)
+    return await cursor.to_list(None)
+
+
+async def set_firm_on_pages(db, firm_id, firm_summary):
+    """Copy a firm's changed public summary into its elevators' pages."""
+    await db.elevator_pages.update_many({"firm.id": firm_id}, {"$set": {"firm": firm_summary}})

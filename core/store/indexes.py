@@ -1,0 +1,24 @@
+"""Indexes, created idempotently at start-up."""
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+INDEXES = {
+    "elevators": [IndexModel([("codes", ASCENDING)], unique=True, name="codes_unique"),
+                  IndexModel([("firm_id", ASCENDING)], name="firm"),
+                  IndexModel([("unit_id", ASCENDING)], name="unit")],
+    "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),
+                       IndexModel([("firm.id", ASCENDING)], name="firm")],
+    "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
+                            IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date")],
+    "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
+    "supervisions": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
+                     IndexModel([("firm_id", ASCENDING)], name="firm")],
+    "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
+               IndexModel([("org_id", ASCENDING)], name="org")],
+}
+
+
+async def ensure_indexes(db):
+    """Create every index the application relies on; existing ones are left alone."""
+    for collection, models in INDEXES.items():
+        await db[collection].create_indexes(models)

@@ -1,0 +1,55 @@
+"""Storage of organisations (firms, using units) and people."""
+
+from pymongo import ReplaceOne
+
+
+async def upsert_many(collection, docs):
+    """Insert or replace documents by _id in one round trip."""
+    if docs:
+        await collection.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs])
+
+
+async def upsert_firms(db, firms):
+    """Insert or replace maintenance firms."""
+    await upsert_many(db.firms, firms)
+
+
+async def upsert_units(db, units):
+    """Insert or replace using units."""
+    await upsert_many(db.units, units)
+
+
+async def upsert_people(db, people):
+    """Insert or replace people."""
+    await upsert_many(db.people, people)
+
+
+async def find_firm(db, firm_id):
+    """Return one firm, or None."""
+    return await db.firms.find_one({"_id": firm_id})
+
+
+async def find_firms(db):
+    """Return all firms ordered by id."""
+    return await db.firms.find().sort("_id", 1).to_list(None)
+
+
+async def find_unit(db, unit_id):
+    """Return one using unit, or None."""
+    return await db.units.find_one({"_id": unit_id})
+
+
+async def find_people(db, ids):
+    """Return people by id."""
+    return await db.people.find({"_id": {"$in": list(ids)}}).to_list(None)
+
+
+async def set_firm_credit(db, firm_id, credit):
+    """Store a firm's computed credit grade."""
+    await db.firms.update_one({"_id": firm_id}, {"$set": {"credit": credit}})
+
+
+async def drop_all(db):
+    """Drop every collection of the database (demo --reset)."""
+    for name in await db.list_collection_names():
+        await db.drop_collection(name)

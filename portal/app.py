@@ -1,0 +1,37 @@
+"""The Quart application factory."""
+
+import logging
+from pathlib import Path
+
+from quart import Quart
+
+from core.config import Config
+from core.store.client import open_store
+from portal import compression, errors, health, language, public
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config=None):
+    """Build the portal for a configuration (from the environment when not given)."""
+    config = config or Config.from_env()
+    app = Quart(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
+    app.config["LIFTWATCH"] = config
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    language.init_app(app)
+    errors.init_app(app)
+    compression.init_app(app)
+    app.register_blueprint(public.blueprint)
+    app.register_blueprint(health.blueprint)
+
+    @app.before_serving
+    async def connect():
+        app.store = await open_store(config)
+
+    @app.after_serving
+    async def disconnect():
+        await app.store.close()
+
+    return app

@@ -1,0 +1,134 @@
+"""The `liftwatch` command: serve, demo, labels and db."""
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from core.config import Config
+
+
+@contextlib.contextmanager
+def database(config):
+    """Yield a config whose URI points at a database, starting the embedded one if needed."""
+    if config.mongodb_uri:
+        yield config
+        return
+    from core.store.embedded import EmbeddedProcess
+    embedded = EmbeddedProcess(config.data_dir)
+    uri = embedded.start()
+    try:
+        yield Config.from_env(mongodb_uri=uri)
+    finally:
+        embedded.stop()
+
+
+async def _load_demo(config, reset):
+    from core import demo
+    from core.store.client import open_store
+    from core.timeutil import today
+    store = await open_store(config)
+    try:
+        return await demo.load_demo(store.db, config, today(config.timezone), reset=reset)
+    finally:
+        await store.close()
+
+
+def _print_demo(summary, config):
+    counts = {k: v for k, v in summary.items() if isinstance(v, int)}
+    print("demo district loaded:", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    for label, code in (summary.get("examples") or {}).items():
+        print(f"  {label:>24}: {config.public_url}/e/{code}")
+
+
+def cmd_demo(args):
+    """Load the demo district into the configured database."""
+    with database(Config.from_env()) as config:
+        _print_demo(asyncio.run(_load_demo(config, args.reset)), config)
+
+
+def cmd_serve(args):
+    """Serve the portal with Hypercorn, on the embedded database when no URI is set."""
+    with database(Config.from_env()) as config:
+        os.environ["LIFTWATCH_MONGODB_URI"] = config.mongodb_uri
+        if args.demo:
+            _print_demo(asyncio.run(_load_demo(config, False)), config)
+        _run_hypercorn(config)
+
+
+def _run_hypercorn(config):
+    from hypercorn.config import Config as HypercornConfig
+    from hypercorn.run import run
+    hyper = HypercornConfig()
+    hyper.bind = [f"{config.host}:{config.port}"]
+    hyper.application_path = "portal.asgi:app"
+    hyper.workers = config.workers if config.workers > 1 else 0  # 0: serve in this process
+    hyper.accesslog = None
+    hyper.errorlog = "-"
+    if sys.platform != "win32":
+        hyper.worker_class = "uvloop"
+    print(f"liftwatch portal on http://{config.host}:{config.port}/", flush=True)
+    run(hyper)
+
+
+async def _write_labels(config, args):
+    from core.labels import Label, write_label_sheets
+    from core.store.client import open_store
+    from core.store.elevators import find_elevators
+    store = await open_store(config)
+    try:
+        elevators = await find_elevators(store.db, firm_id=args.firm, unit_id=args.unit)
+    finally:
+        await store.close()
+    if not elevators:
+        raise SystemExit("no elevators match; load the demo (liftwatch demo) or check --firm/--unit")
+    labels = [Label(e["_id"], e["address"], e.get("building", "")) for e in elevators]
+    name = args.firm or args.unit or "all"
+    return write_label_sheets(labels, config.public_url, Path(args.out), name)
+
+
+def cmd_labels(args):
+    """Write printable QR label sheets (PDF and SVG)."""
+    with database(Config.from_env()) as config:
+        for path in asyncio.run(_write_labels(config, args)):
+            print(path)
+
+
+def cmd_db(args):
+    """Run the embedded database server alone."""
+    from core.store import embedded
+    embedded.main(["--data-dir", args.data_dir, "--port", str(args.port)])
+
+
+def parser():
+    """Build the argument parser."""
+    top = argparse.ArgumentParser(prog="liftwatch", description="Elevator safety platform")
+    sub = top.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the portal")
+    serve.add_argument("--demo", action="store_true", help="load the demo district first (idempotent)")
+    serve.set_defaults(func=cmd_serve)
+    demo = sub.add_parser("demo", help="load the demo district")
+    demo.add_argument("--reset", action="store_true", help="drop all data and load it anew")
+    demo.set_defaults(func=cmd_demo)
+    labels = sub.add_parser("labels", help="write QR label sheets")
+    labels.add_argument("--firm", help="only this firm's elevators (firm id)")
+    labels.add_argument("--unit", help="only this using unit's elevators (unit id)")
+    labels.add_argument("--out", default="labels-out", help="output folder (default labels-out)")
+    labels.set_defaults(func=cmd_labels)
+    db = sub.add_parser("db", help="run the embedded database server alone")
+    db.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"))
+    db.add_argument("--port", type=int, default=int(os.environ.get("LIFTWATCH_DB_PORT", "27018")))
+    db.set_defaults(func=cmd_db)
+    return top
+
+
+def main(argv=None):
+    """Run the liftwatch command line."""
+    args = parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

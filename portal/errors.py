@@ -1,0 +1,35 @@
+"""Error pages in the user's language: never a stack trace, never a bare 500."""
+
+import logging
+
+from quart import render_template, request
+from werkzeug.exceptions import HTTPException
+
+from portal.language import _gettext as _
+
+log = logging.getLogger(__name__)
+
+
+async def render_error(status, title, message):
+    """Render the error page with a status code."""
+    return await render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app):
+    """Register handlers that turn every error into a readable page."""
+
+    @app.errorhandler(404)
+    async def not_found(error):
+        return await render_error(404, _("Page not found"),
+                                  _("There is no page at this address. Scan the QR label inside the lift car again."))
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error):
+        return await render_error(error.code, _("Request not accepted"),
+                                  _("The request could not be handled. Please go back and try again."))
+
+    @app.errorhandler(Exception)
+    async def unexpected(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return await render_error(500, _("Something went wrong"),
+                                  _("We could not show this page. If people are trapped, call 96333 now."))

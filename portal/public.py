@@ -1,0 +1,73 @@
+"""Public pages a passenger reaches by scanning the QR label."""
+
+from quart import Blueprint, abort, current_app, redirect, render_template, request
+
+from core.codes import InvalidCode, normalise_code
+from core.public import NotFound, elevator_view, firm_view
+from portal.language import _gettext as _
+
+blueprint = Blueprint("public", __name__, template_folder="templates")
+
+PAGE_CACHE = "public, max-age=30"
+ENTRY_KINDS = ("fault", "complaint", "rating")
+
+
+def _config():
+    return current_app.config["LIFTWATCH"]
+
+
+async def _unknown_elevator(code, malformed):
+    message = (_("“%(code)s” is not an elevator code. A code has 20 or 18 digits.", code=code[:40])
+               if malformed else
+               _("No elevator with code %(code)s is registered here.", code=code[:40]))
+    html = await render_template("error.html", status=404, title=_("Elevator not found"), message=message)
+    return html, 404
+
+
+@blueprint.get("/")
+async def index():
+    """Explain what the portal is and how to reach an elevator's page."""
+    return await render_template("index.html")
+
+
+@blueprint.get("/e/<code>")
+async def elevator(code):
+    """Show one elevator's public page."""
+    try:
+        view = await elevator_view(current_app.store.db, code, _config())
+    except (InvalidCode, NotFound) as exc:
+        return await _unknown_elevator(code, isinstance(exc, InvalidCode))
+    html = await render_template("elevator.html", **view)
+    return html, 200, {"Cache-Control": PAGE_CACHE}
+
+
+@blueprint.get("/e/<code>/<any('rescue', 'fault', 'complaint', 'rating'):kind>")
+async def entry(code, kind):
+    """Show the phone numbers to use for rescue, faults, complaints and ratings."""
+    try:
+        view = await elevator_view(current_app.store.db, code, _config())
+    except (InvalidCode, NotFound) as exc:
+        return await _unknown_elevator(code, isinstance(exc, InvalidCode))
+    return await render_template("entry.html", kind=kind, **view)
+
+
+@blueprint.get("/firms/<firm_id>")
+async def firm(firm_id):
+    """Show a maintenance firm's public page: licences, elevators served, credit grade."""
+    try:
+        view = await firm_view(current_app.store.db, firm_id, _config())
+    except NotFound:
+        abort(404)
+    html = await render_template("firm.html", **view)
+    return html, 200, {"Cache-Control": PAGE_CACHE}
+
+
+@blueprint.get("/go")
+async def go():
+    """Send a typed code to its elevator page."""
+    raw = request.args.get("code", "")
+    try:
+        code = normalise_code(raw)
+    except InvalidCode:
+        return await _unknown_elevator(raw, True)
+    return redirect(f"/e/{code}")
