@@ -25,7 +25,6 @@ class Config:
     due_soon_days: int = 3
     interval_days: dict = field(default_factory=lambda: {
         "half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365})
-    secret_key: str = ""
     db_timeout_ms: int = 5000
 
     @classmethod
@@ -44,7 +43,6 @@ class Config:
             default_lang=_env("DEFAULT_LANG", "zh_Hans"),
             due_soon_days=int(_env("DUE_SOON_DAYS", "3")),
             interval_days=_interval_days(_env("INTERVAL_DAYS", "")),
-            secret_key=_env("SECRET_KEY", ""),
             db_timeout_ms=int(_env("DB_TIMEOUT_MS", "5000")),
         )
         values.update(overrides)

@@ -5,6 +5,7 @@ import logging
 from quart import render_template, request
 from werkzeug.exceptions import HTTPException
 
+from core.store.client import DatabaseError
 from portal.language import _gettext as _
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,12 @@ def init_app(app):
     async def http_error(error):
         return await render_error(error.code, _("Request not accepted"),
                                   _("The request could not be handled. Please go back and try again."))
+
+    @app.errorhandler(DatabaseError)
+    async def database_down(error):
+        log.error("database error on %s %s: %s", request.method, request.path, error)
+        return await render_error(503, _("Temporarily unavailable"),
+                                  _("We cannot read the records right now. Please try again in a minute."))
 
     @app.errorhandler(Exception)
     async def unexpected(error):

@@ -10,6 +10,9 @@ from core.store.indexes import ensure_indexes
 
 log = logging.getLogger(__name__)
 
+# What callers outside core/store catch when the database cannot answer.
+DatabaseError = PyMongoError
+
 
 class Store:
     """The database handle the app and the bot share, plus what it started."""

@@ -1,0 +1,181 @@
+"""The embedded default behaves as MongoDB does on the subset in docs/storage.md."""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from bson import Int64, ObjectId
+from pymongo import AsyncMongoClient, InsertOne, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteError
+
+from core.store.embedded import READY, EmbeddedProcess, uri_for
+from core.store.indexes import ensure_indexes
+
+UTC = datetime.timezone.utc
+MOMENT = datetime.datetime(2026, 3, 14, 1, 59, 26, 535000, tzinfo=UTC)
+
+
+def sample():
+    return {"i": 7, "big": Int64(2**40), "f": 2.5, "t": True, "no": False, "none": None, "at": MOMENT,
+            "oid": ObjectId("65a1b2c3d4e5f60718293a4b"), "nested": {"deep": [1, {"x": MOMENT, "ok": True}]},
+            "s": "电梯"}
+
+
+def assert_types_kept(doc):
+    assert type(doc["i"]) is int and doc["i"] == 7
+    assert doc["big"] == 2**40
+    assert type(doc["f"]) is float and type(doc["t"]) is bool and doc["t"] is True and doc["no"] is False
+    assert doc["none"] is None and doc["at"] == MOMENT and doc["at"].tzinfo is not None
+    assert isinstance(doc["oid"], ObjectId) and doc["s"] == "电梯"
+    assert doc["nested"]["deep"][1] == {"x": MOMENT, "ok": True}
+
+
+async def test_it_keeps_types_through_every_write_path(store):
+    coll = store.db.types
+    await coll.insert_one({"_id": "insert", **sample()})
+    await coll.update_one({"_id": "set"}, {"$set": sample()}, upsert=True)
+    await coll.replace_one({"_id": "replace"}, sample(), upsert=True)
+    await coll.find_one_and_update({"_id": "fam"}, {"$set": sample()}, upsert=True)
+    await coll.bulk_write([InsertOne({"_id": "bulk", **sample()}),
+                           UpdateOne({"_id": "bulkset"}, {"$setOnInsert": sample()}, upsert=True)])
+    docs = await coll.find().to_list(None)
+    assert len(docs) == 6
+    for doc in docs:
+        assert_types_kept(doc)
+
+
+async def test_it_round_trips_timezone_aware_datetimes_as_utc(store):
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    local = datetime.datetime(2026, 5, 1, 9, 30, tzinfo=shanghai)
+    await store.db.times.insert_one({"_id": 1, "at": local})
+    got = (await store.db.times.find_one({"_id": 1}))["at"]
+    assert got == local and got.utcoffset() == datetime.timedelta(0) and got.hour == 1
+    assert await store.db.times.count_documents({"at": {"$gt": local - datetime.timedelta(seconds=1)}}) == 1
+
+
+async def test_it_raises_duplicate_key_with_code_11000(store):
+    await store.db.u.create_index("phone", unique=True)
+    await store.db.u.insert_one({"phone": "13800000000"})
+    with pytest.raises(DuplicateKeyError) as caught:
+        await store.db.u.insert_one({"phone": "13800000000"})
+    assert caught.value.code == 11000
+    await store.db.u.insert_one({"phone": "13900000000"})
+    with pytest.raises(DuplicateKeyError):
+        await store.db.u.update_one({"phone": "13900000000"}, {"$set": {"phone": "13800000000"}})
+    with pytest.raises(BulkWriteError) as bulk:
+        await store.db.u.insert_many([{"phone": "1"}, {"phone": "1"}, {"phone": "2"}], ordered=False)
+    assert [e["code"] for e in bulk.value.details["writeErrors"]] == [11000]
+    assert await store.db.u.count_documents({}) == 4
+
+
+async def test_it_upserts_only_the_equality_conditions_of_the_filter(store):
+    coll = store.db.ups
+    await coll.update_one({"code": "A", "n": {"$gt": 1}, "tags": {"$in": ["x"]}, "at.day": 3},
+                          {"$set": {"v": 1}, "$setOnInsert": {"created": MOMENT}}, upsert=True)
+    doc = await coll.find_one({"code": "A"}, {"_id": 0})
+    assert doc == {"code": "A", "at": {"day": 3}, "v": 1, "created": MOMENT}
+    await coll.update_one({"code": "A"}, {"$set": {"v": 2}, "$setOnInsert": {"created": None}}, upsert=True)
+    assert (await coll.find_one({"code": "A"}))["created"] == MOMENT
+
+
+async def test_it_returns_the_document_before_or_after(store):
+    coll = store.db.fam
+    await coll.insert_one({"_id": "job", "state": "queued", "tries": 0})
+    before = await coll.find_one_and_update({"_id": "job", "state": "queued"},
+                                            {"$set": {"state": "claimed"}, "$inc": {"tries": 1}})
+    assert before["state"] == "queued" and before["tries"] == 0
+    again = await coll.find_one_and_update({"_id": "job", "state": "queued"}, {"$set": {"state": "claimed"}})
+    assert again is None  # another worker got there first
+    after = await coll.find_one_and_update({"_id": "job"}, {"$inc": {"tries": 1}},
+                                           return_document=ReturnDocument.AFTER)
+    assert after["tries"] == 2
+    made = await coll.find_one_and_update({"_id": "new"}, {"$set": {"x": 1}}, upsert=True,
+                                          return_document=ReturnDocument.AFTER, projection={"_id": 0})
+    assert made == {"x": 1}
+    removed = await coll.find_one_and_delete({"_id": "new"})
+    assert removed["x"] == 1 and await coll.count_documents({}) == 1
+
+
+async def test_it_returns_distinct_values_sorted(store):
+    await store.db.d.insert_many([{"g": v} for v in (5, "b", 3, "a", 3, 1.5, None)])
+    assert await store.db.d.distinct("g") == [None, 1.5, 3, 5, "a", "b"]
+
+
+async def test_it_refuses_dollar_field_names(store):
+    with pytest.raises(WriteError) as caught:
+        await store.db.bad.insert_one({"$where": "1"})
+    assert caught.value.code == 52
+    with pytest.raises(WriteError):
+        await store.db.bad.insert_one({"ok": {"$gt": 1}})
+    with pytest.raises(WriteError):
+        await store.db.bad.update_one({"_id": 1}, {"$set": {"a": {"$ne": 1}}}, upsert=True)
+    with pytest.raises(WriteError):
+        await store.db.bad.replace_one({"_id": 1}, {"ok": {"$x": 1}}, upsert=True)
+    assert await store.db.bad.count_documents({}) == 0
+
+
+async def test_it_answers_large_results_in_batches(store):
+    await store.db.many.insert_many([{"n": n, "pad": "x" * 2000} for n in range(3000)])
+    seen = [doc["n"] async for doc in store.db.many.find({}, {"n": 1}).sort("n", 1).batch_size(500)]
+    assert seen == list(range(3000))
+    counted = await store.db.many.aggregate([{"$match": {"n": {"$gte": 1000}}}, {"$count": "c"}])
+    assert (await counted.to_list(None)) == [{"c": 2000}]
+
+
+async def test_it_creates_indexes_idempotently(store):
+    await ensure_indexes(store.db)
+    await ensure_indexes(store.db)
+    names = {i["name"] for i in await (await store.db.people.list_indexes()).to_list(None)}
+    assert {"_id_", "phone_unique", "org"} <= names
+
+
+async def test_it_answers_unknown_commands_with_an_error(store):
+    with pytest.raises(OperationFailure) as caught:
+        await store.db.command("noSuchCommand")
+    assert caught.value.code == 59
+
+
+def start_server(data_dir):
+    process = subprocess.Popen([sys.executable, "-m", "core.store.embedded", "--data-dir", str(data_dir),
+                                "--port", "0"], stdout=subprocess.PIPE, text=True)
+    line = process.stdout.readline().strip()
+    assert line.startswith(READY), line
+    return process, uri_for(int(line[len(READY):]))
+
+
+async def write_then_read(data_dir, stop):
+    process, uri = start_server(data_dir)
+    client = AsyncMongoClient(uri, tz_aware=True)
+    await client.keep.rescues.insert_one({"_id": "call-1", "at": MOMENT, "open": True})
+    await client.keep.rescues.update_one({"_id": "call-1"}, {"$set": {"acked": MOMENT}})
+    await client.close()
+    stop(process)
+    process.wait(10)
+    process, uri = start_server(data_dir)
+    client = AsyncMongoClient(uri, tz_aware=True)
+    try:
+        return await client.keep.rescues.find_one({"_id": "call-1"})
+    finally:
+        await client.close()
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.mark.parametrize("stop", [lambda p: p.terminate(), lambda p: os.kill(p.pid, signal.SIGKILL)],
+                         ids=["restart", "kill-9"])
+async def test_it_keeps_the_data_across_a_restart(tmp_path, stop):
+    doc = await write_then_read(tmp_path, stop)
+    assert doc == {"_id": "call-1", "at": MOMENT, "open": True, "acked": MOMENT}
+
+
+def test_it_reuses_the_server_that_holds_a_data_dir(tmp_path):
+    first = EmbeddedProcess(tmp_path)
+    uri = first.start()
+    try:
+        second = EmbeddedProcess(tmp_path)
+        assert second.start() == uri and second.process is None
+    finally:
+        first.stop()
