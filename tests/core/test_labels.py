@@ -7,13 +7,9 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from core.labels import (
-    INSTRUCTION_ZH,
-    Label,
-    group_code,
-    label_qr,
-    write_label_sheets,
-)
+from core.codes import group_digits as group_code
+from core.labels import Label, label_qr, write_label_sheets
+from core.labels.layout import INSTRUCTION_ZH
 
 PUBLIC_URL = "https://lift.example.cn/"
 SVG = "{http://www.w3.org/2000/svg}"
