@@ -11,7 +11,7 @@ from core.checklists import INTERVALS
 from core.store import elevators as elevator_store
 from core.store import orgs as org_store
 from core.store import records as record_store
-from core.timeutil import local_date, utcnow
+from core.timeutil import local_date, local_midnight_utc, utcnow
 
 HISTORY_LIMIT = 24
 INSPECTION_LIMIT = 10
@@ -49,13 +49,13 @@ def _visit_row(record, names):
             "technicians": [mask_name(names.get(pid, "")) for pid in record.get("technician_ids", [])]}
 
 
-def last_by_interval(records, tz):
+def last_by_interval(records):
     """Return, per interval, the latest valid visit time that covers it."""
     visits = [(r["date"], r["interval"]) for r in records if r["valid"]]
     return {interval: schedule.last_covering(visits, interval) for interval in INTERVALS}
 
 
-def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, tz):
+def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions):
     """Assemble the page summary document of one elevator."""
     latest_inspection = inspections[0] if inspections else None
     return {
@@ -64,10 +64,11 @@ def build_page(elevator, unit, firm, names, maintenance, inspections, supervisio
         "equipment_code": elevator.get("equipment_code", ""),
         "category": elevator["category"], "address": elevator["address"],
         "address_en": elevator.get("address_en", ""), "building": elevator.get("building", ""),
+        "building_en": elevator.get("building_en", ""),
         "status": elevator.get("status", "in_service"),
         "unit": unit_summary(unit), "firm": firm_summary(firm),
         "maintenance_start": elevator["maintenance_start"],
-        "last_by_interval": last_by_interval(maintenance, tz),
+        "last_by_interval": last_by_interval(maintenance),
         "maintenance": [_visit_row(r, names) for r in maintenance[:HISTORY_LIMIT]],
         "inspections": [{k: i.get(k) for k in ("date", "body", "result", "next_due", "report_no")}
                         for i in inspections[:INSPECTION_LIMIT]],
@@ -90,7 +91,7 @@ async def refresh_elevator_page(db, elevator_id, tz):
     supervisions = await record_store.find_supervisions(db, elevator_id, SUPERVISION_LIMIT)
     ids = {pid for r in maintenance[:HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
-    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, tz)
+    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions)
     await elevator_store.replace_elevator_page(db, page)
     return page
 
@@ -107,7 +108,7 @@ async def assess_firm(db, firm, today, config):
     """Recompute a firm's provisional credit and copy it into its elevators' pages."""
     pages = await elevator_store.find_elevator_pages(db, firm["_id"], limit=100_000)
     overdue = sum(1 for p in pages if due_states(p, today, config)[0].overdue)
-    since = utcnow() - datetime.timedelta(days=365)
+    since = local_midnight_utc(today - datetime.timedelta(days=365), config.timezone)
     valid, invalid = await record_store.count_firm_visits(db, firm["_id"], since)
     findings = await record_store.count_firm_findings(db, firm["_id"], since)
     expired = any(local_date(lic["expires"], config.timezone) < today for lic in firm.get("licences", []))

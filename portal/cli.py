@@ -37,8 +37,9 @@ async def _load_demo(config, reset):
 
 
 def _print_demo(summary, config):
-    counts = {k: v for k, v in summary.items() if isinstance(v, int)}
-    print("demo district loaded:", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    counts = {k: v for k, v in summary.items() if type(v) is int}
+    state = "already loaded" if summary.get("already_loaded") else "loaded"
+    print(f"demo district {state}:", ", ".join(f"{k}={v}" for k, v in counts.items()))
     for label, code in (summary.get("examples") or {}).items():
         print(f"  {label:>24}: {config.public_url}/e/{code}")
 

@@ -2,6 +2,8 @@
 
 from pymongo import ReplaceOne
 
+from core.store.indexes import ensure_indexes
+
 
 async def upsert_many(collection, docs):
     """Insert or replace documents by _id in one round trip."""
@@ -50,6 +52,7 @@ async def set_firm_credit(db, firm_id, credit):
 
 
 async def drop_all(db):
-    """Drop every collection of the database (demo --reset)."""
+    """Drop every collection of the database (demo --reset), then recreate the indexes."""
     for name in await db.list_collection_names():
         await db.drop_collection(name)
+    await ensure_indexes(db)
