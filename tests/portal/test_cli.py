@@ -1,0 +1,57 @@
+"""The liftwatch command as a user runs it: demo, labels and serve on the embedded default."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pypdfium2
+
+LIFTWATCH = [sys.executable, "-m", "portal.cli"]
+
+
+def run(args, data_dir, **extra):
+    env = {**os.environ, "LIFTWATCH_DATA_DIR": str(data_dir), **extra}
+    env.pop("LIFTWATCH_MONGODB_URI", None)
+    return subprocess.run(LIFTWATCH + args, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_it_loads_the_demo_once_and_prints_page_addresses(tmp_path):
+    first = run(["demo"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "demo district loaded" in first.stdout
+    urls = re.findall(r"http://127\.0\.0\.1:8000/e/(\d{20})", first.stdout)
+    assert len(urls) >= 3
+    again = run(["demo"], tmp_path)
+    assert "already loaded" in again.stdout and re.search(r"elevators=(\d+)", again.stdout).group(1) == \
+        re.search(r"elevators=(\d+)", first.stdout).group(1)
+    labels = run(["labels", "--firm", "F01", "--out", str(tmp_path / "labels")], tmp_path,
+                 LIFTWATCH_PUBLIC_URL="https://lift.example.cn")
+    assert labels.returncode == 0, labels.stderr
+    pdf = tmp_path / "labels" / "F01.pdf"
+    assert pdf.exists() and len(pypdfium2.PdfDocument(pdf)) >= 2
+    assert not (tmp_path / "embedded.port").exists()  # the embedded server was stopped
+
+
+def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
+    port = "18765"
+    env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path), "LIFTWATCH_PORT": port}
+    env.pop("LIFTWATCH_MONGODB_URI", None)
+    server = subprocess.Popen(LIFTWATCH + ["serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("the portal did not start")
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert not (tmp_path / "embedded.port").exists()
