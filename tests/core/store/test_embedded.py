@@ -121,6 +121,8 @@ async def test_it_answers_large_results_in_batches(store):
     await store.db.many.insert_many([{"n": n, "pad": "x" * 2000} for n in range(3000)])
     seen = [doc["n"] async for doc in store.db.many.find({}, {"n": 1}).sort("n", 1).batch_size(500)]
     assert seen == list(range(3000))
+    top = await store.db.many.find({}, {"n": 1, "_id": 0}).sort("n", -1).skip(1).limit(3).to_list(None)
+    assert top == [{"n": 2998}, {"n": 2997}, {"n": 2996}]
     counted = await store.db.many.aggregate([{"$match": {"n": {"$gte": 1000}}}, {"$count": "c"}])
     assert (await counted.to_list(None)) == [{"c": 2000}]
 
