@@ -26,6 +26,8 @@ class Config:
     interval_days: dict = field(default_factory=lambda: {
         "half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365})
     db_timeout_ms: int = 5000
+    page_cache_entries: int = 4000
+    page_cache_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -44,6 +46,8 @@ class Config:
             due_soon_days=int(_env("DUE_SOON_DAYS", "3")),
             interval_days=_interval_days(_env("INTERVAL_DAYS", "")),
             db_timeout_ms=int(_env("DB_TIMEOUT_MS", "5000")),
+            page_cache_entries=int(_env("PAGE_CACHE_ENTRIES", "4000")),
+            page_cache_seconds=float(_env("PAGE_CACHE_SECONDS", "1.0")),
         )
         values.update(overrides)
         return cls(**values)

@@ -9,6 +9,7 @@ import datetime
 from core import credit, schedule
 from core.checklists import INTERVALS
 from core.store import elevators as elevator_store
+from core.store import meta as meta_store
 from core.store import orgs as org_store
 from core.store import records as record_store
 from core.timeutil import local_date, local_midnight_utc, utcnow
@@ -93,6 +94,7 @@ async def refresh_elevator_page(db, elevator_id, tz):
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
     page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions)
     await elevator_store.replace_elevator_page(db, page)
+    await meta_store.bump_pages_version(db)
     return page
 
 
@@ -116,4 +118,5 @@ async def assess_firm(db, firm, today, config):
     firm["credit"] = {**credit.assess(facts), "assessed_at": utcnow()}
     await org_store.set_firm_credit(db, firm["_id"], firm["credit"])
     await elevator_store.set_firm_on_pages(db, firm["_id"], firm_summary(firm))
+    await meta_store.bump_pages_version(db)
     return firm["credit"]

@@ -8,6 +8,7 @@ from quart import Quart
 from core.config import Config
 from core.store.client import open_store
 from portal import compression, errors, health, language, public
+from portal.pagecache import PageCache
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def create_app(config=None):
     compression.init_app(app)
     app.register_blueprint(public.blueprint)
     app.register_blueprint(health.blueprint)
+    app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
     @app.before_serving
     async def connect():

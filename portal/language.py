@@ -56,7 +56,7 @@ def init_app(app):
         return response
 
     @app.context_processor
-    def language_context():
+    async def language_context():  # async: Quart runs sync context processors in a thread pool
         lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
         return {"lang": lang, "html_lang": "zh-Hans" if lang == "zh_Hans" else "en",
                 "other_lang": "en" if lang == "zh_Hans" else "zh_Hans"}

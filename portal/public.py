@@ -1,9 +1,10 @@
 """Public pages a passenger reaches by scanning the QR label."""
 
-from quart import Blueprint, abort, current_app, redirect, render_template, request
+from quart import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from core.codes import InvalidCode, normalise_code
 from core.public import NotFound, elevator_view, firm_view
+from core.timeutil import today as local_today
 from portal.language import _gettext as _
 
 blueprint = Blueprint("public", __name__, template_folder="templates")
@@ -32,12 +33,18 @@ async def index():
 
 @blueprint.get("/e/<code>")
 async def elevator(code):
-    """Show one elevator's public page."""
-    try:
-        view = await elevator_view(current_app.store.db, code, _config())
-    except (InvalidCode, NotFound) as exc:
-        return await _unknown_elevator(code, isinstance(exc, InvalidCode))
-    html = await render_template("elevator.html", **view)
+    """Show one elevator's public page, from the page cache when it is current."""
+    cache, db = current_app.page_cache, current_app.store.db
+    key = (code, g.lang, local_today(_config().timezone))
+    version = await cache.sync(db) if cache.enabled else None
+    html = cache.get(key) if cache.enabled else None
+    if html is None:
+        try:
+            view = await elevator_view(db, code, _config())
+        except (InvalidCode, NotFound) as exc:
+            return await _unknown_elevator(code, isinstance(exc, InvalidCode))
+        html = await render_template("elevator.html", **view)
+        cache.put(key, html, version)
     return html, 200, {"Cache-Control": PAGE_CACHE}
 
 

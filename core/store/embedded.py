@@ -28,6 +28,17 @@ READY = "liftwatch-db ready on port "
 _MORE_TO_COME = 2
 
 
+def _short_repr(self):
+    return f"<{type(self).__name__}>"
+
+
+# mockupdb formats every request and reply with repr() for a debug log line before it
+# checks whether logging is on; that repr renders whole documents as JSON and cost about
+# a third of the server's CPU (bench/portal.py). Requests and replies are never printed here.
+for _cls in (mockupdb.Request, mockupdb.OpQuery, mockupdb.Reply, mockupdb.OpMsgReply):
+    _cls.__repr__ = _short_repr
+
+
 class EmbeddedServer:
     """Serve one data directory on 127.0.0.1 until stopped."""
 

@@ -21,3 +21,17 @@ async def holds_elevators(db):
 def stamped_id(moment, serial):
     """Return a reproducible ObjectId that carries moment as its creation time."""
     return ObjectId(int(moment.timestamp()).to_bytes(4, "big") + serial.to_bytes(8, "big"))
+
+
+PAGES_VERSION = "pages_version"
+
+
+async def bump_pages_version(db):
+    """Note that some public page summary changed, so page caches must be dropped."""
+    await db.meta.update_one({"_id": PAGES_VERSION}, {"$inc": {"n": 1}}, upsert=True)
+
+
+async def find_pages_version(db):
+    """Return the current page summary version (0 before any change)."""
+    doc = await db.meta.find_one({"_id": PAGES_VERSION})
+    return doc["n"] if doc else 0

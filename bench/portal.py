@@ -1,0 +1,463 @@
+"""Load the public elevator page against a static template page on the same portal.
+
+    .venv/bin/python bench/portal.py [--duration 10] [--connections 50] [--workers 1 2]
+
+For each worker count it serves the demo district (`liftwatch serve --demo`) on a free
+loopback port with a temporary data directory and the embedded database, warms up for
+2 s, then loads (a) /e/<code> cycling over every elevator code and (b) the index page "/"
+(a template with no database read), each for --duration seconds at --connections
+keep-alive connections, with the headers a phone sends. It prints req/s, p50 and p99 of
+both and their ratio. The exit status is non-zero only when a request failed.
+
+The load generator is wrk (Debian's `wrk` package) when installed, because on a 2-core
+machine the generator shares the cores with the portal and its database and wrk costs
+little; otherwise a small asyncio keep-alive client from the standard library stands in.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loads go to loopback only
+HEADERS = {"Accept-Encoding": "gzip", "Accept-Language": "zh-CN,zh;q=0.9",
+           "User-Agent": "Mozilla/5.0 (Linux; Android 13) liftwatch-bench"}
+WARMUP_SECONDS = 2
+START_TIMEOUT = 180
+TARGET_RATIO = 0.6
+TARGET_P99_MS = 50.0
+
+
+@dataclass
+class Result:
+    """What one load run measured."""
+
+    scenario: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    non2xx: int
+    socket_errors: int
+    cpu: dict  # CPU seconds: portal (one per busy process), db, load (wrk and this script), other
+
+    @property
+    def rate(self):
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self):
+        return self.non2xx + self.socket_errors
+
+
+# -- the server under test ----------------------------------------------------------
+
+
+def free_port():
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Portal:
+    """`liftwatch serve --demo` in its own process group, on a temporary data directory."""
+
+    def __init__(self, workers, workdir):
+        self.workers = workers
+        self.workdir = Path(workdir)
+        self.port = free_port()
+        self.log_path = self.workdir / "serve.log"
+        self.process = None
+
+    @property
+    def base(self):
+        return f"http://{HOST}:{self.port}"
+
+    def start(self):
+        """Start the server and wait until /healthz answers 200."""
+        env = {k: v for k, v in os.environ.items() if k != "LIFTWATCH_MONGODB_URI"}
+        env.update(LIFTWATCH_DATA_DIR=str(self.workdir / "var"), LIFTWATCH_HOST=HOST,
+                   LIFTWATCH_PORT=str(self.port), LIFTWATCH_WORKERS=str(self.workers),
+                   LIFTWATCH_PUBLIC_URL=self.base, PYTHONUNBUFFERED="1")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        cmd = [sys.executable, "-m", "portal.cli", "serve", "--demo"]
+        with open(self.log_path, "w") as log:
+            # Its own session: Ctrl-C reaches only this script, which then stops the whole group.
+            self.process = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_healthy()
+
+    def _wait_healthy(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the portal exited with code {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"the portal did not answer /healthz in {START_TIMEOUT} s:\n{self.log_tail()}")
+
+    def stop(self):
+        """Stop the server, its workers and its embedded database (SIGTERM, then SIGKILL)."""
+        if self.process is None or not _signal_group(self.process.pid, signal.SIGTERM):
+            return
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _signal_group(self.process.pid):
+            self.process.poll()  # reap it, or its zombie keeps the group alive
+            time.sleep(0.1)
+        _signal_group(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def log_tail(self, lines=30):
+        """Return the end of the server's output."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def processes(self):
+        """Return {pid: 'db' or 'portal'} for the server's process tree."""
+        tree = {}
+        for pid in _descendants(self.process.pid) | {self.process.pid}:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            tree[pid] = "db" if b"core.store.embedded" in cmdline else "portal"
+        return tree
+
+
+def _signal_group(pgid, signum=0):
+    """Send a signal to a process group (0: none); tell whether the group still exists."""
+    try:
+        os.killpg(pgid, signum)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def _descendants(root):
+    """Return the pids below root, from /proc (empty where there is no /proc)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def cpu_seconds(pids):
+    """Return the CPU seconds (user + system) each pid has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def machine_busy():
+    """Return the CPU seconds all processes on this machine have used (from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def load_cpu():
+    """Return the CPU seconds used by this script and its finished children (wrk)."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage,
+                                                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+
+# -- what to load ---------------------------------------------------------------------
+
+
+def elevator_codes(portal):
+    """Read every elevator's primary code from the portal's database."""
+    sys.path.insert(0, str(ROOT))
+    from core.config import Config
+    from core.store.client import open_store
+    from core.store.elevators import find_elevator_ids
+    from core.store.embedded import uri_for
+
+    port = int((portal.workdir / "var" / "embedded.port").read_text())
+
+    async def read():
+        store = await open_store(Config(), uri=uri_for(port), create_indexes=False)
+        try:
+            return await find_elevator_ids(store.db)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def check_page(base, path):
+    """Fetch one page as a phone would; return its size on the wire, or raise if it is wrong."""
+    request = urllib.request.Request(base + path, headers=HEADERS)
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        body = reply.read()
+        encoding = reply.headers.get("Content-Encoding")
+        language = reply.headers.get("Content-Language")
+    if encoding != "gzip":
+        raise RuntimeError(f"{path} came back without gzip (Content-Encoding: {encoding})")
+    if language != "zh-Hans":
+        raise RuntimeError(f"{path} came back in {language!r}, not zh-Hans")
+    return len(body)
+
+
+# -- load generators ------------------------------------------------------------------
+
+WRK_SCRIPT = """
+-- index and non2xx are globals: wrk's thread:set and thread:get reach only globals.
+local paths = {%(paths)s}
+index = 0
+non2xx = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("index", #threads * 7919)
+  table.insert(threads, thread)
+end
+
+function request()
+  index = index %% #paths + 1
+  return wrk.format("GET", paths[index])
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("non2xx") end
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%%d duration_us=%%d p50_us=%%d p99_us=%%d non2xx=%%d socket_errors=%%d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), bad,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+_WRK_LINE = re.compile(r"^BENCH (.*)$", re.M)
+
+
+def run_wrk(base, paths, seconds, connections, threads, workdir):
+    """Load paths round-robin with wrk; return (requests, seconds, p50 ms, p99 ms, non-2xx, socket errors)."""
+    script = Path(workdir) / "paths.lua"
+    script.write_text(WRK_SCRIPT % {"paths": ", ".join(f'"{p}"' for p in paths)})
+    cmd = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+           "--timeout", "5s", "-s", str(script)]
+    for name, value in HEADERS.items():
+        cmd += ["-H", f"{name}: {value}"]
+    done = subprocess.run(cmd + [base + "/"], capture_output=True, text=True, timeout=seconds + 60)
+    match = _WRK_LINE.search(done.stdout)
+    if done.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    got = dict(part.split("=") for part in match.group(1).split())
+    return (int(got["requests"]), int(got["duration_us"]) / 1e6, int(got["p50_us"]) / 1e3,
+            int(got["p99_us"]) / 1e3, int(got["non2xx"]), int(got["socket_errors"]))
+
+
+def run_asyncio(base, paths, seconds, connections, threads, workdir):
+    """Load paths round-robin with keep-alive asyncio connections (when wrk is missing)."""
+    return asyncio.run(_asyncio_load(base, paths, seconds, connections))
+
+
+async def _asyncio_load(base, paths, seconds, connections):
+    port = int(base.rsplit(":", 1)[1])
+    head = "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
+    requests = [f"GET {p} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{head}\r\n".encode() for p in paths]
+    latencies, failures = [], {"non2xx": 0, "socket": 0}
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(*(_connection(port, requests, n * 7919, deadline, latencies, failures)
+                           for n in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e3 if latencies else 0.0
+    return len(latencies), elapsed, pick(0.50), pick(0.99), failures["non2xx"], failures["socket"]
+
+
+async def _connection(port, requests, start, deadline, latencies, failures):
+    """Send requests one after another on one keep-alive connection until the deadline."""
+    index = start
+    reader = writer = None
+    while time.perf_counter() < deadline:
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            began = time.perf_counter()
+            writer.write(requests[index % len(requests)])
+            status = await asyncio.wait_for(_read_response(reader), 5)
+            latencies.append(time.perf_counter() - began)
+            failures["non2xx"] += not 200 <= status < 300
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
+            failures["socket"] += 1
+            writer = None
+        index += 1
+    if writer is not None:
+        writer.close()
+
+
+async def _read_response(reader):
+    """Read one HTTP/1.1 response; return its status."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split()[1])
+    fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+    if fields.get("transfer-encoding", "").lower() == "chunked":
+        while size := int((await reader.readline()).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        await reader.readline()
+    else:
+        await reader.readexactly(int(fields.get("content-length", "0")))
+    return status
+
+
+# -- one worker count -----------------------------------------------------------------
+
+
+def measure(portal, scenario, paths, args, load):
+    """Run one load and return its Result, with the CPU each side used."""
+    tree = portal.processes()
+    before, before_gen, before_all = cpu_seconds(tree), load_cpu(), machine_busy()
+    requests, seconds, p50, p99, non2xx, socket_errors = load(
+        portal.base, paths, args.duration, args.connections, args.threads, portal.workdir)
+    after, after_gen, after_all = cpu_seconds(tree), load_cpu(), machine_busy()
+    spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    cpu = {"portal": sorted((s for pid, s in spent.items() if tree[pid] == "portal" and s >= 0.05), reverse=True),
+           "db": sum(s for pid, s in spent.items() if tree[pid] == "db"), "load": after_gen - before_gen}
+    # Whatever else ran on the machine meanwhile: a busy neighbour makes the figures noisy.
+    cpu["other"] = max(0.0, after_all - before_all - sum(spent.values()) - cpu["load"])
+    return Result(scenario, requests, seconds, p50, p99, non2xx, socket_errors, cpu)
+
+
+def bench_workers(workers, args, load):
+    """Serve the demo with this many workers, load both pages and return the two Results."""
+    with tempfile.TemporaryDirectory(prefix="liftwatch-bench-") as workdir:
+        portal = Portal(workers, workdir)
+        try:
+            began = time.monotonic()
+            portal.start()
+            codes = elevator_codes(portal)
+            if not codes:
+                raise RuntimeError("the demo district has no elevators")
+            elevator_paths = [f"/e/{code}" for code in codes]
+            sizes = (check_page(portal.base, elevator_paths[0]), check_page(portal.base, "/"))
+            print(f"\nworkers={workers}: portal up in {time.monotonic() - began:.1f} s on {portal.base}, "
+                  f"{len(codes)} elevator codes; gzip bytes on the wire: elevator {sizes[0]}, static {sizes[1]}",
+                  flush=True)
+            warm = argparse.Namespace(**{**vars(args), "duration": WARMUP_SECONDS})
+            measure(portal, "warm-up", elevator_paths + ["/"], warm, load)
+            return (measure(portal, "elevator /e/<code>", elevator_paths, args, load),
+                    measure(portal, "static /", ["/"], args, load))
+        finally:
+            portal.stop()
+
+
+def _portal_cpu(seconds):
+    total = f"{sum(seconds):.1f}"
+    return total if len(seconds) < 2 else f"{total} ({' + '.join(f'{s:.1f}' for s in seconds)})"
+
+
+def report(workers, elevator, static, generator, args):
+    """Print the table, the ratio and p99 against their targets, and what is compared."""
+    print(f"{'scenario':<20} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+          f"   cpu s: portal (per process) / db / load / other")
+    for r in (elevator, static):
+        print(f"{r.scenario:<20} {r.requests:>9} {r.rate:>9.1f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7}"
+              f"   {_portal_cpu(r.cpu['portal'])} / {r.cpu['db']:.1f} / {r.cpu['load']:.1f} / {r.cpu['other']:.1f}")
+        if r.socket_errors:
+            print(f"  ({r.scenario}: {r.non2xx} non-2xx, {r.socket_errors} connect/read/write/timeout errors)")
+    ratio = elevator.rate / static.rate if static.rate else 0.0
+    print(f"ratio (elevator/static req/s): {ratio:.2f} (target >= {TARGET_RATIO})")
+    print(f"p99 elevator: {elevator.p99_ms:.1f} ms (target <= {TARGET_P99_MS:.0f} ms)")
+    cache = os.environ.get("LIFTWATCH_PAGE_CACHE_SECONDS", "1.0")
+    page = ("served from the page cache, which checks the summary version once per "
+            f"{cache} s; a miss is one database read, template, gzip") if float(cache) > 0 else \
+        "page cache off: one database read, template, gzip"
+    print(f"baseline: the elevator page /e/<code> ({page}) is compared with "
+          f"the static template page / (template and gzip, no database read) on the same server: "
+          f"LIFTWATCH_WORKERS={workers}, {args.connections} connections, {args.duration} s each, "
+          f"{generator}, Accept-Encoding: gzip, Accept-Language: zh-CN")
+
+
+def parse_args(argv=None):
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (default 10)")
+    parser.add_argument("--connections", type=int, default=50, help="concurrent connections (default 50)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="LIFTWATCH_WORKERS values to measure, one server each (default 1)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument("--client", choices=("auto", "wrk", "asyncio"), default="auto",
+                        help="load generator (default: wrk when installed)")
+    args = parser.parse_args(argv)
+    if args.duration < 1 or args.connections < 1 or args.threads < 1 or min(args.workers) < 1:
+        parser.error("--duration, --connections, --threads and --workers must be at least 1")
+    args.threads = min(args.threads, args.connections)
+    return args
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    """Run the benchmark for each worker count; exit 1 if any request failed."""
+    args = parse_args(argv)
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+    if use_wrk and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install -y wrk), or use --client asyncio")
+    load = run_wrk if use_wrk else run_asyncio
+    generator = f"wrk -t{args.threads}" if use_wrk else "asyncio keep-alive client"
+    # SIGTERM takes the same way out as Ctrl-C, so the server is always stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    failed = False
+    try:
+        for workers in args.workers:
+            elevator, static = bench_workers(workers, args, load)
+            report(workers, elevator, static, generator, args)
+            failed |= bool(elevator.errors or static.errors)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the server was stopped", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+import asyncio
+import dataclasses
+import datetime
+
+from core.pages import refresh_elevator_page
+from core.store.records import insert_maintenance_records
+from core.timeutil import today
+from portal.app import create_app
+from tests.factories import OVERDUE, TZ, load_small_district, visit
+
+
+async def test_it_serves_a_new_visit_once_the_cache_notices_the_change(config):
+    app = create_app(dataclasses.replace(config, page_cache_seconds=0.2))
+    async with app.test_app() as running:
+        client, db, day = running.test_client(), app.store.db, today(TZ)
+        await load_small_district(db, day)
+        first = await (await client.get(f"/e/{OVERDUE}")).get_data(as_text=True)
+        assert "维保已超期 5 天" in first
+        assert app.page_cache.get((OVERDUE, "zh_Hans", day)) == first
+        await insert_maintenance_records(db, [visit(OVERDUE, day - datetime.timedelta(days=1))])
+        await refresh_elevator_page(db, OVERDUE, TZ)
+        await asyncio.sleep(0.25)
+        fresh = await (await client.get(f"/e/{OVERDUE}")).get_data(as_text=True)
+        assert "距下次维保还有 14 天" in fresh
+        await app.store.client.drop_database(config.db_name)
+
+
+async def test_it_never_caches_unknown_codes(client, app):
+    for n in range(20):
+        assert (await client.get(f"/e/3110350502209901{n:04d}")).status_code == 404
+    assert len(app.app.page_cache) == 0
