@@ -17,8 +17,6 @@ little; otherwise a small asyncio keep-alive client from the standard library st
 import argparse
 import asyncio
 import os
-import re
-import resource
 import shutil
 import signal
 import socket
@@ -31,10 +29,12 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+# bench/ is no package: its sibling modules import from this script's folder, however it is started.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu import cpu_seconds, descendants, load_cpu, machine_busy  # noqa: E402
+from load import HEADERS, HOST, run_asyncio, run_wrk  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # loads go to loopback only
-HEADERS = {"Accept-Encoding": "gzip", "Accept-Language": "zh-CN,zh;q=0.9",
-           "User-Agent": "Mozilla/5.0 (Linux; Android 13) liftwatch-bench"}
 WARMUP_SECONDS = 2
 START_TIMEOUT = 180
 TARGET_RATIO = 0.6
@@ -136,7 +136,7 @@ class Portal:
     def processes(self):
         """Return {pid: 'db' or 'portal'} for the server's process tree."""
         tree = {}
-        for pid in _descendants(self.process.pid) | {self.process.pid}:
+        for pid in descendants(self.process.pid) | {self.process.pid}:
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
@@ -152,52 +152,6 @@ def _signal_group(pgid, signum=0):
         return True
     except (ProcessLookupError, PermissionError):
         return False
-
-
-def _descendants(root):
-    """Return the pids below root, from /proc (empty where there is no /proc)."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def cpu_seconds(pids):
-    """Return the CPU seconds (user + system) each pid has used so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return used
-
-
-def machine_busy():
-    """Return the CPU seconds all processes on this machine have used (from /proc/stat)."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return 0.0
-    user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def load_cpu():
-    """Return the CPU seconds used by this script and its finished children (wrk)."""
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage,
-                                                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 
 # -- what to load ---------------------------------------------------------------------
@@ -235,114 +189,6 @@ def check_page(base, path):
     if language != "zh-Hans":
         raise RuntimeError(f"{path} came back in {language!r}, not zh-Hans")
     return len(body)
-
-
-# -- load generators ------------------------------------------------------------------
-
-WRK_SCRIPT = """
--- index and non2xx are globals: wrk's thread:set and thread:get reach only globals.
-local paths = {%(paths)s}
-index = 0
-non2xx = 0
-local threads = {}
-
-function setup(thread)
-  thread:set("index", #threads * 7919)
-  table.insert(threads, thread)
-end
-
-function request()
-  index = index %% #paths + 1
-  return wrk.format("GET", paths[index])
-end
-
-function response(status, headers, body)
-  if status < 200 or status > 299 then non2xx = non2xx + 1 end
-end
-
-function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + thread:get("non2xx") end
-  local e = summary.errors
-  io.write(string.format(
-    "BENCH requests=%%d duration_us=%%d p50_us=%%d p99_us=%%d non2xx=%%d socket_errors=%%d\\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), bad,
-    e.connect + e.read + e.write + e.timeout))
-end
-"""
-_WRK_LINE = re.compile(r"^BENCH (.*)$", re.M)
-
-
-def run_wrk(base, paths, seconds, connections, threads, workdir):
-    """Load paths round-robin with wrk; return (requests, seconds, p50 ms, p99 ms, non-2xx, socket errors)."""
-    script = Path(workdir) / "paths.lua"
-    script.write_text(WRK_SCRIPT % {"paths": ", ".join(f'"{p}"' for p in paths)})
-    cmd = ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-           "--timeout", "5s", "-s", str(script)]
-    for name, value in HEADERS.items():
-        cmd += ["-H", f"{name}: {value}"]
-    done = subprocess.run(cmd + [base + "/"], capture_output=True, text=True, timeout=seconds + 60)
-    match = _WRK_LINE.search(done.stdout)
-    if done.returncode != 0 or not match:
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    got = dict(part.split("=") for part in match.group(1).split())
-    return (int(got["requests"]), int(got["duration_us"]) / 1e6, int(got["p50_us"]) / 1e3,
-            int(got["p99_us"]) / 1e3, int(got["non2xx"]), int(got["socket_errors"]))
-
-
-def run_asyncio(base, paths, seconds, connections, threads, workdir):
-    """Load paths round-robin with keep-alive asyncio connections (when wrk is missing)."""
-    return asyncio.run(_asyncio_load(base, paths, seconds, connections))
-
-
-async def _asyncio_load(base, paths, seconds, connections):
-    port = int(base.rsplit(":", 1)[1])
-    head = "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
-    requests = [f"GET {p} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{head}\r\n".encode() for p in paths]
-    latencies, failures = [], {"non2xx": 0, "socket": 0}
-    started = time.perf_counter()
-    deadline = started + seconds
-    await asyncio.gather(*(_connection(port, requests, n * 7919, deadline, latencies, failures)
-                           for n in range(connections)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e3 if latencies else 0.0
-    return len(latencies), elapsed, pick(0.50), pick(0.99), failures["non2xx"], failures["socket"]
-
-
-async def _connection(port, requests, start, deadline, latencies, failures):
-    """Send requests one after another on one keep-alive connection until the deadline."""
-    index = start
-    reader = writer = None
-    while time.perf_counter() < deadline:
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(HOST, port)
-            began = time.perf_counter()
-            writer.write(requests[index % len(requests)])
-            status = await asyncio.wait_for(_read_response(reader), 5)
-            latencies.append(time.perf_counter() - began)
-            failures["non2xx"] += not 200 <= status < 300
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
-            failures["socket"] += 1
-            writer = None
-        index += 1
-    if writer is not None:
-        writer.close()
-
-
-async def _read_response(reader):
-    """Read one HTTP/1.1 response; return its status."""
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-    status = int(head[0].split()[1])
-    fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
-    if fields.get("transfer-encoding", "").lower() == "chunked":
-        while size := int((await reader.readline()).split(b";")[0], 16):
-            await reader.readexactly(size + 2)
-        await reader.readline()
-    else:
-        await reader.readexactly(int(fields.get("content-length", "0")))
-    return status
 
 
 # -- one worker count -----------------------------------------------------------------

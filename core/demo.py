@@ -134,7 +134,7 @@ def _batches(docs):
 
 async def build_pages(db, district, config):
     """Build every elevator page, then grade every firm; return the pages and the grades."""
-    pages = [await refresh_elevator_page(db, e["_id"], config.timezone) for e in district.elevators]
+    pages = [await refresh_elevator_page(db, e["_id"]) for e in district.elevators]
     grades = {}
     for firm in district.firms:
         grades[firm["_id"]] = (await assess_firm(db, firm, district.today, config))["grade"]

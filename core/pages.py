@@ -19,13 +19,6 @@ INSPECTION_LIMIT = 10
 SUPERVISION_LIMIT = 10
 
 
-def mask_phone(phone):
-    """Hide the middle of a person's phone number (138****5678)."""
-    if not phone or len(phone) < 7:
-        return ""
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
 def mask_name(name):
     """Keep a person's family name and hide the rest (林**)."""
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
@@ -80,7 +73,7 @@ def build_page(elevator, unit, firm, names, maintenance, inspections, supervisio
     }
 
 
-async def refresh_elevator_page(db, elevator_id, tz):
+async def refresh_elevator_page(db, elevator_id):
     """Rebuild and store the page summary of one elevator from its records."""
     elevator = await elevator_store.find_elevator(db, elevator_id)
     if elevator is None:
@@ -106,10 +99,15 @@ def due_states(page, today, config):
     return schedule.all_due(visits, start, today, config.interval_days)
 
 
+def is_overdue(page, today, config):
+    """Tell whether any maintenance interval of a page summary is past due."""
+    return any(due.overdue for due in due_states(page, today, config))
+
+
 async def assess_firm(db, firm, today, config):
     """Recompute a firm's provisional credit and copy it into its elevators' pages."""
     pages = await elevator_store.find_elevator_pages(db, firm["_id"], limit=100_000)
-    overdue = sum(1 for p in pages if due_states(p, today, config)[0].overdue)
+    overdue = sum(1 for p in pages if is_overdue(p, today, config))
     since = local_midnight_utc(today - datetime.timedelta(days=365), config.timezone)
     valid, invalid = await record_store.count_firm_visits(db, firm["_id"], since)
     findings = await record_store.count_firm_findings(db, firm["_id"], since)

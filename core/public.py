@@ -5,7 +5,7 @@ import re
 from core import schedule
 from core.checklists import CATEGORIES
 from core.codes import group_digits, normalise_code
-from core.pages import due_states
+from core.pages import due_states, is_overdue
 from core.store import elevators as elevator_store
 from core.store import orgs as org_store
 from core.timeutil import local_date, today as local_today
@@ -37,7 +37,7 @@ async def elevator_view(db, raw_code, config):
         "page": page, "code": code, "code_grouped": group_digits(page["_id"]),
         "category": category_names(page["category"]),
         "half_monthly": dues[0], "dues": dues,
-        "due_state": dues[0].state(config.due_soon_days),
+        "due_state": schedule.OVERDUE if any(d.overdue for d in dues) else dues[0].state(config.due_soon_days),
         "inspection_state": schedule.inspection_state(inspection_day, today),
         "inspection_due": inspection_day, "last_valid": last_valid, "today": today,
         "config_days": config.interval_days["half_monthly"],
@@ -53,7 +53,7 @@ async def firm_view(db, firm_id, config):
         raise NotFound(firm_id)
     pages = await elevator_store.find_elevator_pages(db, firm_id)
     today = local_today(config.timezone)
-    overdue = [p for p in pages if due_states(p, today, config)[0].overdue]
+    overdue = [p for p in pages if is_overdue(p, today, config)]
     licences = [{**lic, "expired": local_date(lic["expires"], config.timezone) < today}
                 for lic in firm.get("licences", [])]
     return {"firm": firm, "pages": pages, "overdue": overdue, "licences": licences,

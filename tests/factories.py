@@ -82,7 +82,7 @@ async def load_small_district(db, today):
          "authority": "泉州市鲤城区市场监督管理局", "result": "rectify",
          "findings": [{"zh": "维保记录与现场不符", "en": "Maintenance record does not match the site"}]}])
     for code in (ON_TIME, OVERDUE, FRESH):
-        await refresh_elevator_page(db, code, TZ)
+        await refresh_elevator_page(db, code)
     return {"on_time": ON_TIME, "overdue": OVERDUE, "fresh": FRESH}
 
 

@@ -9,9 +9,13 @@ import datetime
 import itertools
 import time
 
+import logging
+
 import bson
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError, WriteError
+
+log = logging.getLogger(__name__)
 
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
 FIRST_BATCH = 101
@@ -169,6 +173,9 @@ class Commands:
                             exc.code or 8, "UnknownError")
         except (PyMongoError, ValueError, TypeError, KeyError) as exc:
             return _failure(f"{type(exc).__name__}: {exc}", 2, "BadValue")
+        except Exception as exc:  # noqa: BLE001 - a client must get an answer, or it waits forever
+            log.exception("embedded server failed on %s", name)
+            return _failure(f"{type(exc).__name__}: {exc}", 1, "InternalError")
 
     # -- handshake and server information ---------------------------------------
 
@@ -236,7 +243,7 @@ class Commands:
                 check_field_names(doc)
                 coll.insert_one(doc)
                 n += 1
-            except (CommandError, PyMongoError) as exc:
+            except Exception as exc:  # noqa: BLE001 - reported per statement, as MongoDB does
                 errors.append(_write_error(index, exc))
                 if cmd.get("ordered", True):
                     break
@@ -248,7 +255,7 @@ class Commands:
         for index, spec in enumerate(cmd.get("updates", [])):
             try:
                 result = self._update_one_spec(coll, spec)
-            except (CommandError, PyMongoError) as exc:
+            except Exception as exc:  # noqa: BLE001 - reported per statement, as MongoDB does
                 errors.append(_write_error(index, exc))
                 if cmd.get("ordered", True):
                     break
@@ -277,11 +284,16 @@ class Commands:
 
     def cmd_delete(self, db, cmd):
         coll = db[cmd["delete"]]
-        n = 0
-        for spec in cmd.get("deletes", []):
+        errors, n = [], 0
+        for index, spec in enumerate(cmd.get("deletes", [])):
             method = coll.delete_one if spec.get("limit") == 1 else coll.delete_many
-            n += method(spec["q"]).deleted_count
-        return {"n": n}
+            try:
+                n += method(spec["q"]).deleted_count
+            except Exception as exc:  # noqa: BLE001 - reported per statement, as MongoDB does
+                errors.append(_write_error(index, exc))
+                if cmd.get("ordered", True):
+                    break
+        return _write_reply(n, errors)
 
     def cmd_findandmodify(self, db, cmd):
         coll = db[cmd["findAndModify"]]
@@ -293,13 +305,16 @@ class Commands:
         update = cmd["update"]
         _check_update(update)
         existed = coll.find_one(query, sort=sort, projection={"_id": 1}) is not None
+        upserting = cmd.get("upsert", False) and not existed
+        new_id = _upsert_id(query, update) if upserting else None
+        if upserting:
+            update = _with_id(update, new_id)
         method = coll.find_one_and_update if _is_operator_update(update) else coll.find_one_and_replace
         value = method(query, update, projection=projection, sort=sort, upsert=cmd.get("upsert", False),
                        return_document=ReturnDocument.AFTER if cmd.get("new") else ReturnDocument.BEFORE)
-        last = {"n": int(existed or cmd.get("upsert", False)), "updatedExisting": existed}
-        if not existed and cmd.get("upsert"):
-            inserted = coll.find_one(query, sort=sort, projection={"_id": 1})
-            last["upserted"] = inserted["_id"] if inserted else None
+        last = {"n": int(existed or upserting), "updatedExisting": existed}
+        if upserting:
+            last["upserted"] = new_id
         return {"value": value, "lastErrorObject": last}
 
     # -- collections, databases and indexes ---------------------------------------
@@ -355,6 +370,23 @@ class Commands:
         else:
             coll.drop_index(index if isinstance(index, str) else list(index.items()))
         return {}
+
+
+def _upsert_id(query, update):
+    """Return the _id an upsert will insert: the filter's or the replacement's, else a new one."""
+    if not _is_operator_update(update) and "_id" in update:
+        return update["_id"]
+    if "_id" in query and not isinstance(query["_id"], dict):
+        return query["_id"]
+    return bson.ObjectId()
+
+
+def _with_id(update, new_id):
+    """Fix the _id of the document an upsert inserts, so the reply can name it."""
+    if _is_operator_update(update):
+        on_insert = {**update.get("$setOnInsert", {}), "_id": new_id}
+        return {**update, "$setOnInsert": on_insert}
+    return {**update, "_id": new_id}
 
 
 def _ns(db, coll_name):

@@ -1,16 +1,20 @@
 """Storage of elevators and their public page summaries."""
 
-from pymongo import ReplaceOne
+from pymongo import ReplaceOne, UpdateOne
 
 
-async def upsert_elevator(db, elevator):
-    """Insert or replace an elevator by its primary code."""
-    await db.elevators.replace_one({"_id": elevator["_id"]}, elevator, upsert=True)
+async def claim_codes(db, elevators):
+    """Record which elevator each code belongs to; a code already held by another raises 11000."""
+    claims = [UpdateOne({"_id": code, "elevator_id": e["_id"]}, {"$set": {"elevator_id": e["_id"]}}, upsert=True)
+              for e in elevators for code in e["codes"]]
+    if claims:
+        await db.elevator_codes.bulk_write(claims)
 
 
 async def upsert_elevators(db, elevators):
-    """Insert or replace many elevators in one round trip."""
+    """Insert or replace elevators by primary code, after claiming their codes."""
     if elevators:
+        await claim_codes(db, elevators)
         await db.elevators.bulk_write([ReplaceOne({"_id": e["_id"]}, e, upsert=True) for e in elevators])
 
 
@@ -35,11 +39,6 @@ async def find_elevator_ids(db, firm_id=None):
     return [doc["_id"] async for doc in db.elevators.find(query, {"_id": 1}).sort("_id", 1)]
 
 
-async def count_elevators(db, firm_id):
-    """Count the elevators one firm maintains."""
-    return await db.elevators.count_documents({"firm_id": firm_id})
-
-
 async def find_elevator_page(db, code):
     """Return the page summary for a registration or equipment code, or None."""
     # Labels carry the primary code, so the common case is a single read by _id.
@@ -54,7 +53,7 @@ async def replace_elevator_page(db, page):
     await db.elevator_pages.replace_one({"_id": page["_id"]}, page, upsert=True)
 
 
-async def find_elevator_pages(db, firm_id, limit=500):
+async def find_elevator_pages(db, firm_id, limit=10_000):
     """Return the page summaries of one firm's elevators."""
     cursor = db.elevator_pages.find({"firm.id": firm_id}).sort("_id", 1).limit(limit)
     return await cursor.to_list(None)

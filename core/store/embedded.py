@@ -134,7 +134,9 @@ class EmbeddedProcess:
             return uri_for(int(port_file.read_text()))
         cmd = [sys.executable, "-m", "core.store.embedded", "--data-dir", str(self.data_dir),
                "--port", str(self.port)]
-        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+        # A session of its own: Ctrl-C in the terminal must not stop the database before the
+        # portal has finished its requests; the owner stops it after the portal is down.
+        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True,
                                         cwd=Path(__file__).resolve().parents[2])
         return uri_for(self._wait_ready(timeout))
 

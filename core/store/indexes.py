@@ -3,7 +3,9 @@
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 INDEXES = {
-    "elevators": [IndexModel([("codes", ASCENDING)], unique=True, name="codes_unique"),
+    # Each code belongs to one elevator: that is enforced by elevator_codes' _id, not by a
+    # unique index on the `codes` array (the embedded server cannot enforce multikey uniqueness).
+    "elevators": [IndexModel([("codes", ASCENDING)], name="codes"),
                   IndexModel([("firm_id", ASCENDING)], name="firm"),
                   IndexModel([("unit_id", ASCENDING)], name="unit")],
     "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),

@@ -18,7 +18,7 @@ async def test_it_serves_a_new_visit_once_the_cache_notices_the_change(config):
         assert "维保已超期 5 天" in first
         assert app.page_cache.get((OVERDUE, "zh_Hans", day)) == first
         await insert_maintenance_records(db, [visit(OVERDUE, day - datetime.timedelta(days=1))])
-        await refresh_elevator_page(db, OVERDUE, TZ)
+        await refresh_elevator_page(db, OVERDUE)
         await asyncio.sleep(0.25)
         fresh = await (await client.get(f"/e/{OVERDUE}")).get_data(as_text=True)
         assert "距下次维保还有 14 天" in fresh
