@@ -8,12 +8,22 @@ MIN_SIZE = 500
 COMPRESSIBLE = ("text/", "application/json", "image/svg+xml")
 
 
+def accepts_gzip(header):
+    """Tell whether an Accept-Encoding header allows gzip (gzip;q=0 refuses it)."""
+    for part in header[:500].split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            quality = params.strip().removeprefix("q=").strip()
+            return quality == "" or not quality.replace(".", "").strip("0") == ""
+    return False
+
+
 def init_app(app):
     """Compress text responses for clients that accept gzip."""
 
     @app.after_request
     async def compress(response):
-        if (response.status_code != 200 or "gzip" not in request.headers.get("Accept-Encoding", "")
+        if (response.status_code != 200 or not accepts_gzip(request.headers.get("Accept-Encoding", ""))
                 or "Content-Encoding" in response.headers
                 or not (response.mimetype or "").startswith(COMPRESSIBLE)):
             return response

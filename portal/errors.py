@@ -26,8 +26,18 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     async def http_error(error):
-        return await render_error(error.code, _("Request not accepted"),
-                                  _("The request could not be handled. Please go back and try again."))
+        html, status = await render_error(error.code, _("Request not accepted"),
+                                          _("The request could not be handled. Please go back and try again."))
+        # Keep what the exception says about the resource, such as Allow on a 405.
+        kept = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
+        return html, status, kept
+
+    @app.before_request
+    async def refuse_overlong_paths():
+        # No page has a path segment this long; a static file name this long makes the OS
+        # raise ENAMETOOLONG, which must be a 404 and not a 500.
+        if len(request.path) > 2048 or any(len(part) > 200 for part in request.path.split("/")):
+            return await not_found(None)
 
     @app.errorhandler(DatabaseError)
     async def database_down(error):

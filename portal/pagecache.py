@@ -50,7 +50,7 @@ class PageCache:
 
     def put(self, key, html, version):
         """Keep html for key, unless the summaries changed while it was being rendered."""
-        if version != self._version:
+        if not self.enabled or version != self._version:
             return
         self._pages[key] = html
         if len(self._pages) > self.max_entries:

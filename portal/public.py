@@ -33,19 +33,24 @@ async def index():
 
 @blueprint.get("/e/<code>")
 async def elevator(code):
-    """Show one elevator's public page, from the page cache when it is current."""
+    """Show one elevator's public page."""
+    try:
+        html = await _elevator_html(normalise_code(code))
+    except (InvalidCode, NotFound) as exc:
+        return await _unknown_elevator(code, isinstance(exc, InvalidCode))
+    return html, 200, {"Cache-Control": PAGE_CACHE}
+
+
+async def _elevator_html(code):
+    """Return the rendered page of a normalised code, from the page cache when it is current."""
     cache, db = current_app.page_cache, current_app.store.db
     key = (code, g.lang, local_today(_config().timezone))
     version = await cache.sync(db) if cache.enabled else None
     html = cache.get(key) if cache.enabled else None
     if html is None:
-        try:
-            view = await elevator_view(db, code, _config())
-        except (InvalidCode, NotFound) as exc:
-            return await _unknown_elevator(code, isinstance(exc, InvalidCode))
-        html = await render_template("elevator.html", **view)
+        html = await render_template("elevator.html", **await elevator_view(db, code, _config()))
         cache.put(key, html, version)
-    return html, 200, {"Cache-Control": PAGE_CACHE}
+    return html
 
 
 @blueprint.get("/e/<code>/<any('rescue', 'fault', 'complaint', 'rating'):kind>")

@@ -50,6 +50,14 @@ def visit(code, day, interval="half_monthly", valid=True, reasons=()):
             "technician_ids": ["P1"], "valid": valid, "invalid_reasons": list(reasons), "items": []}
 
 
+def supervision(code, today, days_ago):
+    """Return an on-site check with findings, to make the page as heavy as a real one."""
+    return {"elevator_id": code, "firm_id": "F1", "date": at(today - datetime.timedelta(days=days_ago)),
+            "authority": "泉州市鲤城区市场监督管理局", "result": "rectify",
+            "findings": [{"zh": "轿厢应急照明不亮，五方对讲无法接通值班室", "en": "Car emergency light off; intercom cannot reach the duty room"},
+                         {"zh": "维保记录未经使用单位签字确认", "en": "Maintenance record not confirmed by the using unit"}]}
+
+
 def history(code, today, last_days_ago, count=24):
     """Return visits every 14 days, the latest last_days_ago days before today."""
     out = []
@@ -77,7 +85,7 @@ async def load_small_district(db, today):
          "date": at(today - datetime.timedelta(days=100)), "next_due": at(today + datetime.timedelta(days=265))},
         {"elevator_id": OVERDUE, "body": "泉州市特种设备检验研究院", "result": "pass_after_rectification",
          "date": at(today - datetime.timedelta(days=400)), "next_due": at(today - datetime.timedelta(days=35))}])
-    await record_store.insert_supervisions(db, [
+    await record_store.insert_supervisions(db, [supervision(ON_TIME, today, days_ago) for days_ago in (20, 120, 300)] + [
         {"elevator_id": OVERDUE, "firm_id": "F1", "date": at(today - datetime.timedelta(days=30)),
          "authority": "泉州市鲤城区市场监督管理局", "result": "rectify",
          "findings": [{"zh": "维保记录与现场不符", "en": "Maintenance record does not match the site"}]}])

@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 import pytest
 
@@ -8,7 +9,6 @@ from core.config import Config
 from core.demo import DemoError, load_demo
 from core.pages import due_states
 from core.store.client import open_store
-from core.store.embedded import EmbeddedProcess
 from core.timeutil import local_midnight_utc
 
 TODAY = datetime.date(2026, 6, 15)
@@ -19,30 +19,29 @@ REASONS = {"no_location_checkin", "outside_geofence", "face_mismatch", "no_photo
 
 
 @pytest.fixture(scope="module")
-async def server(tmp_path_factory):
-    process = EmbeddedProcess(tmp_path_factory.mktemp("demo-db"))
-    try:
-        yield process.start()
-    finally:
-        process.stop()
+def server(mongo_uri):
+    return mongo_uri
 
 
 @pytest.fixture(scope="module")
 async def demo(server):
-    store = await open_store(CONFIG, uri=server, db_name="t_demo_x")
+    name = f"t_demo_{uuid.uuid4().hex[:12]}"
+    store = await open_store(CONFIG, uri=server, db_name=name)
     try:
         yield store.db, await load_demo(store.db, CONFIG, TODAY)
     finally:
+        await store.client.drop_database(name)
         await store.close()
 
 
 @pytest.fixture
 async def other_db(server):
-    store = await open_store(CONFIG, uri=server, db_name="t_demo_y")
+    name = f"t_demo_{uuid.uuid4().hex[:12]}"
+    store = await open_store(CONFIG, uri=server, db_name=name)
     try:
         yield store.db
     finally:
-        await store.client.drop_database("t_demo_y")
+        await store.client.drop_database(name)
         await store.close()
 
 

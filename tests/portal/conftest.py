@@ -8,8 +8,8 @@ from tests.factories import TZ, grade_firm, load_small_district
 
 
 @pytest.fixture
-async def app(config):
-    """Yield a started app whose database holds the small district."""
+async def app(config, store):
+    """Yield a started app whose database holds the small district (dropped by the store fixture)."""
     app = create_app(config)
     async with app.test_app() as running:
         db = app.store.db

@@ -39,7 +39,8 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
     port = "18765"
     env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path), "LIFTWATCH_PORT": port}
     env.pop("LIFTWATCH_MONGODB_URI", None)
-    server = subprocess.Popen(LIFTWATCH + ["serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(LIFTWATCH + ["serve", "--demo"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -51,6 +52,9 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
                 time.sleep(0.3)
         else:
             raise AssertionError("the portal did not start")
+        code = re.search(r"/e/(\d{20})", server.stdout.readline() + server.stdout.readline()).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/e/{code}", timeout=5) as response:
+            assert response.status == 200 and "维保" in response.read().decode()
     finally:
         server.terminate()
         server.wait(30)

@@ -89,18 +89,38 @@ async def test_it_keeps_the_page_and_css_under_15_kb_gzipped(client):
     assert response.headers["Content-Encoding"] == "gzip"
     body = await response.get_data()
     html = gzip.decompress(body).decode()
-    assert html.count("<tr") >= 24  # the full history is on the page
+    assert html.count("<tr") >= 24 and html.count("轿厢应急照明不亮") == 3  # full history and findings
     css = await client.get("/static/app.css", headers=gz)
     css_body = await css.get_data()
     assert len(body) + len(css_body) <= 15 * 1024, (len(body), len(css_body))
 
 
 async def test_it_loads_nothing_from_other_hosts(client):
+    _, css = await page(client, "/static/app.css")
+    assert "url(" not in css and "@import" not in css and "@font-face" not in css
     for lang in ("zh_Hans", "en"):
         _, html = await page(client, f"/e/{ON_TIME}?lang={lang}")
-        external = re.findall(r'(?:src|href|action)="(?:https?:)?//[^"]*', html)
+        external = re.findall(r"""(?:src|href|action|srcset)\s*=\s*["']?(?:https?:)?//""", html)
         assert external == []
-        assert "@import" not in html and "url(http" not in html
+        assert "@import" not in html and "url(" not in html
+
+
+async def test_it_sends_gzip_only_to_clients_that_accept_it(client):
+    plain = await client.get(f"/e/{ON_TIME}", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert "维保" in await plain.get_data(as_text=True)
+
+
+async def test_it_answers_odd_requests_with_readable_errors(client):
+    response = await client.post(f"/e/{ON_TIME}")
+    assert response.status_code == 405 and "GET" in response.headers.get("Allow", "")
+    assert "96333" in await response.get_data(as_text=True)
+    assert (await client.get("/static/" + "a" * 300 + ".css")).status_code == 404
+    assert (await client.get("/e/" + "%E7%94%B5" * 50)).status_code == 404
+    odd = await client.get(f"/e/{ON_TIME}", headers={"Accept-Language": ";;q=,zh;q=nan,*"})
+    assert odd.status_code == 200
+    client.set_cookie("127.0.0.1", "lang", "\u202e" * 100)
+    assert (await client.get(f"/e/{ON_TIME}?lang=" + "x" * 3000)).status_code == 200
 
 
 async def test_it_shows_the_firm_page_with_grade_and_licences(client):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from bson import Int64, ObjectId
-from pymongo import AsyncMongoClient, InsertOne, ReturnDocument, UpdateOne
+from pymongo import AsyncMongoClient, InsertOne, ReturnDocument, UpdateOne, monitoring
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteError
 
 from core.store.embedded import READY, EmbeddedProcess, uri_for
@@ -26,7 +26,7 @@ def sample():
 
 def assert_types_kept(doc):
     assert type(doc["i"]) is int and doc["i"] == 7
-    assert doc["big"] == 2**40
+    assert doc["big"] == 2**40 and isinstance(doc["big"], int) and type(doc["big"]) is not float
     assert type(doc["f"]) is float and type(doc["t"]) is bool and doc["t"] is True and doc["no"] is False
     assert doc["none"] is None and doc["at"] == MOMENT and doc["at"].tzinfo is not None
     assert isinstance(doc["oid"], ObjectId) and doc["s"] == "电梯"
@@ -95,8 +95,11 @@ async def test_it_returns_the_document_before_or_after(store):
     made = await coll.find_one_and_update({"_id": "new"}, {"$set": {"x": 1}}, upsert=True,
                                           return_document=ReturnDocument.AFTER, projection={"_id": 0})
     assert made == {"x": 1}
+    moved = await coll.find_one_and_update({"state": "fresh"}, {"$set": {"state": "moved"}}, upsert=True,
+                                           return_document=ReturnDocument.AFTER)
+    assert moved["state"] == "moved" and await coll.count_documents({"_id": moved["_id"]}) == 1
     removed = await coll.find_one_and_delete({"_id": "new"})
-    assert removed["x"] == 1 and await coll.count_documents({}) == 1
+    assert removed["x"] == 1 and await coll.count_documents({}) == 2
 
 
 async def test_it_returns_distinct_values_sorted(store):
@@ -104,6 +107,8 @@ async def test_it_returns_distinct_values_sorted(store):
     assert await store.db.d.distinct("g") == [None, 1.5, 3, 5, "a", "b"]
 
 
+@pytest.mark.skipif(bool(os.environ.get("LIFTWATCH_TEST_MONGODB_URI")),
+                    reason="MongoDB 5+ stores some $-prefixed names; the embedded default refuses them all")
 async def test_it_refuses_dollar_field_names(store):
     with pytest.raises(WriteError) as caught:
         await store.db.bad.insert_one({"$where": "1"})
@@ -117,10 +122,31 @@ async def test_it_refuses_dollar_field_names(store):
     assert await store.db.bad.count_documents({}) == 0
 
 
-async def test_it_answers_large_results_in_batches(store):
+class CommandLog(monitoring.CommandListener):
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+async def test_it_answers_large_results_in_batches(store, config):
     await store.db.many.insert_many([{"n": n, "pad": "x" * 2000} for n in range(3000)])
-    seen = [doc["n"] async for doc in store.db.many.find({}, {"n": 1}).sort("n", 1).batch_size(500)]
+    listener = CommandLog()
+    client = AsyncMongoClient(config.mongodb_uri, event_listeners=[listener])
+    try:
+        cursor = client[config.db_name].many.find({}, {"n": 1}).sort("n", 1).batch_size(500)
+        seen = [doc["n"] async for doc in cursor]
+    finally:
+        await client.close()
     assert seen == list(range(3000))
+    assert listener.names.count("getMore") == 5  # 500 in the first batch, then five more
     top = await store.db.many.find({}, {"n": 1, "_id": 0}).sort("n", -1).skip(1).limit(3).to_list(None)
     assert top == [{"n": 2998}, {"n": 2997}, {"n": 2996}]
     counted = await store.db.many.aggregate([{"$match": {"n": {"$gte": 1000}}}, {"$count": "c"}])
