@@ -18,10 +18,9 @@ from core.codes import make_equipment_code, make_registration_code
 from core.demo_history import Plan, add_history, add_year, at_local, days_from
 from core.pages import assess_firm, due_states, refresh_elevator_page
 from core.schedule import OVERDUE, inspection_state
-from core.store import elevators as elevator_store
+from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
 from core.store import meta as meta_store
 from core.store import orgs as org_store
-from core.store import records as record_store
 from core.timeutil import local_date
 
 log = logging.getLogger(__name__)
@@ -117,13 +116,13 @@ async def write_district(db, district):
     await org_store.upsert_firms(db, district.firms)
     await org_store.upsert_units(db, district.units)
     await org_store.upsert_people(db, district.people)
-    await elevator_store.upsert_elevators(db, district.elevators)
+    await add_elevators(db, district.elevators)
     for chunk in _batches(district.records):
-        await record_store.insert_maintenance_records(db, chunk)
+        await add_maintenance_records(db, chunk)
     for chunk in _batches(district.inspections):
-        await record_store.insert_inspections(db, chunk)
+        await add_inspections(db, chunk)
     for chunk in _batches(district.supervisions):
-        await record_store.insert_supervisions(db, chunk)
+        await add_supervisions(db, chunk)
 
 
 def _batches(docs):

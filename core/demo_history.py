@@ -7,6 +7,7 @@ a Plan; the functions here write records that tell that story and nothing else.
 import datetime
 from dataclasses import dataclass
 
+from core.models import INVALID_REASONS, ITEM_RESULTS, SUPERVISION_RESULTS
 from core import demo_names as names
 from core.checklists import INTERVALS, elevator_type_for_category, interval_rank, load_checklist
 from core.store.meta import stamped_id
@@ -16,11 +17,8 @@ HISTORY_DAYS = 365
 # A visit takes on a longer interval's items once they fall due within this many days.
 LOOKAHEAD_DAYS = 15
 UNDER_MAINTENANCE_SHARE = 0.04
-INVALID_REASONS = ("no_location_checkin", "outside_geofence", "face_mismatch", "no_photos")
-REASON_WEIGHTS = (3, 3, 2, 2)
-ITEM_RESULTS = ("ok", "adjusted", "replaced", "issue")
-ITEM_WEIGHTS = (930, 50, 12, 8)
-SUPERVISION_RESULTS = ("no_issue", "rectify", "stop_use")
+REASON_WEIGHTS = (3, 3, 2, 2)  # in the order of models.INVALID_REASONS
+ITEM_WEIGHTS = (930, 50, 12, 8)  # in the order of models.ITEM_RESULTS
 
 
 @dataclass

@@ -4,9 +4,8 @@ import datetime
 
 from core.codes import make_registration_code
 from core.pages import assess_firm, refresh_elevator_page
-from core.store import elevators as elevator_store
+from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
 from core.store import orgs as org_store
-from core.store import records as record_store
 from core.timeutil import local_midnight_utc
 
 TZ = "Asia/Shanghai"
@@ -73,19 +72,19 @@ async def load_small_district(db, today):
     await org_store.upsert_firms(db, [firm(today)])
     await org_store.upsert_units(db, [unit()])
     await org_store.upsert_people(db, [technician()])
-    await elevator_store.upsert_elevators(db, [
+    await add_elevators(db, [
         elevator(ON_TIME, today, codes=[ON_TIME, EQUIPMENT_CODE]),
         elevator(OVERDUE, today, address="泉州市鲤城区新华路8号"),
         elevator(FRESH, today, address="泉州市鲤城区温陵路3号", category="3120")])
     records = history(ON_TIME, today, 4) + history(OVERDUE, today, 20, count=5)
     records.append(visit(ON_TIME, today - datetime.timedelta(days=2), valid=False, reasons=["no_photos"]))
-    await record_store.insert_maintenance_records(db, records)
-    await record_store.insert_inspections(db, [
+    await add_maintenance_records(db, records)
+    await add_inspections(db, [
         {"elevator_id": ON_TIME, "body": "泉州市特种设备检验研究院", "result": "pass",
          "date": at(today - datetime.timedelta(days=100)), "next_due": at(today + datetime.timedelta(days=265))},
         {"elevator_id": OVERDUE, "body": "泉州市特种设备检验研究院", "result": "pass_after_rectification",
          "date": at(today - datetime.timedelta(days=400)), "next_due": at(today - datetime.timedelta(days=35))}])
-    await record_store.insert_supervisions(db, [supervision(ON_TIME, today, days_ago) for days_ago in (20, 120, 300)] + [
+    await add_supervisions(db, [supervision(ON_TIME, today, days_ago) for days_ago in (20, 120, 300)] + [
         {"elevator_id": OVERDUE, "firm_id": "F1", "date": at(today - datetime.timedelta(days=30)),
          "authority": "泉州市鲤城区市场监督管理局", "result": "rectify",
          "findings": [{"zh": "维保记录与现场不符", "en": "Maintenance record does not match the site"}]}])
