@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# TSG T5002-2017 intervals, in days; LIFTWATCH_INTERVAL_DAYS overrides any of them.
+DEFAULT_INTERVAL_DAYS = {"half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365}
+
+
 def _env(name, default):
     return os.environ.get(f"LIFTWATCH_{name}", default)
 
@@ -23,8 +27,7 @@ class Config:
     timezone: str = "Asia/Shanghai"
     default_lang: str = "zh_Hans"
     due_soon_days: int = 3
-    interval_days: dict = field(default_factory=lambda: {
-        "half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365})
+    interval_days: dict = field(default_factory=lambda: dict(DEFAULT_INTERVAL_DAYS))
     db_timeout_ms: int = 5000
     page_cache_entries: int = 4000
     page_cache_seconds: float = 1.0
@@ -55,7 +58,7 @@ class Config:
 
 def _interval_days(text):
     """Parse 'half_monthly=15,quarterly=90,...' over the regulation's defaults."""
-    days = {"half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365}
+    days = dict(DEFAULT_INTERVAL_DAYS)
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
         if name not in days or not value.isdigit():

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from core.config import Config
+from core.store import embedded
 
 
 @contextlib.contextmanager
@@ -16,13 +17,12 @@ def database(config):
     if config.mongodb_uri:
         yield config
         return
-    from core.store.embedded import EmbeddedProcess
-    embedded = EmbeddedProcess(config.data_dir)
-    uri = embedded.start()
+    server = embedded.EmbeddedProcess(config.data_dir)
+    uri = server.start()
     try:
         yield Config.from_env(mongodb_uri=uri)
     finally:
-        embedded.stop()
+        server.stop()
 
 
 async def _load_demo(config, reset):
@@ -99,7 +99,6 @@ def cmd_labels(args):
 
 def cmd_db(args):
     """Run the embedded database server alone."""
-    from core.store import embedded
     embedded.main(["--data-dir", args.data_dir, "--port", str(args.port)])
 
 
@@ -119,8 +118,7 @@ def parser():
     labels.add_argument("--out", default="labels-out", help="output folder (default labels-out)")
     labels.set_defaults(func=cmd_labels)
     db = sub.add_parser("db", help="run the embedded database server alone")
-    db.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"))
-    db.add_argument("--port", type=int, default=int(os.environ.get("LIFTWATCH_DB_PORT", "27018")))
+    embedded.add_arguments(db)
     db.set_defaults(func=cmd_db)
     return top
 

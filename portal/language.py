@@ -32,6 +32,11 @@ def _local(moment, fmt):
     return moment.astimezone(tz).strftime(fmt) if hasattr(moment, "astimezone") else moment.strftime(fmt)
 
 
+def html_lang(lang):
+    """Return the BCP 47 tag of a catalogue name (zh_Hans -> zh-Hans)."""
+    return lang.replace("_", "-")
+
+
 def init_app(app):
     """Choose each request's language and give templates gettext and local-time filters."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
@@ -50,7 +55,7 @@ def init_app(app):
         chosen = i18n.canonical(request.args.get("lang"))
         if chosen and chosen != request.cookies.get(COOKIE):
             response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
-        response.headers.setdefault("Content-Language", "zh-Hans" if g.get("lang") == "zh_Hans" else "en")
+        response.headers.setdefault("Content-Language", html_lang(g.get("lang", i18n.DEFAULT_LANGUAGE)))
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
         return response
@@ -58,5 +63,5 @@ def init_app(app):
     @app.context_processor
     async def language_context():  # async: Quart runs sync context processors in a thread pool
         lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
-        return {"lang": lang, "html_lang": "zh-Hans" if lang == "zh_Hans" else "en",
+        return {"lang": lang, "html_lang": html_lang(lang),
                 "other_lang": "en" if lang == "zh_Hans" else "zh_Hans"}

@@ -1,6 +1,8 @@
 """Storage of elevators and their public page summaries."""
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import UpdateOne
+
+from core.store.orgs import upsert_many
 
 
 async def claim_codes(db, elevators):
@@ -15,7 +17,7 @@ async def upsert_elevators(db, elevators):
     """Insert or replace elevators by primary code, after claiming their codes."""
     if elevators:
         await claim_codes(db, elevators)
-        await db.elevators.bulk_write([ReplaceOne({"_id": e["_id"]}, e, upsert=True) for e in elevators])
+        await upsert_many(db.elevators, elevators)
 
 
 async def find_elevator(db, elevator_id):

@@ -199,11 +199,18 @@ def run(data_dir, port):
         server.stop()
 
 
+def add_arguments(parser):
+    """Add the embedded server's options to an argument parser."""
+    parser.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"),
+                        help="where the data files live (LIFTWATCH_DATA_DIR, default ./var)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LIFTWATCH_DB_PORT", "27018")),
+                        help="port on 127.0.0.1 (LIFTWATCH_DB_PORT, default 27018; 0 picks a free one)")
+
+
 def main(argv=None):
     """Parse arguments and run the embedded server."""
     parser = argparse.ArgumentParser(prog="liftwatch db")
-    parser.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("LIFTWATCH_DB_PORT", "27018")))
+    add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     run(args.data_dir, args.port)
