@@ -6,8 +6,6 @@ into the matching litemongo call and back. It covers the subset in docs/storage.
 """
 
 import datetime
-import itertools
-import time
 
 import logging
 
@@ -15,12 +13,11 @@ import bson
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError, WriteError
 
+from core.store.cursors import Cursors
+
 log = logging.getLogger(__name__)
 
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
-FIRST_BATCH = 101
-MAX_BATCH_BYTES = 8 * 1024 * 1024
-CURSOR_IDLE_SECONDS = 600
 
 _HELLO = {
     "ismaster": True,
@@ -97,60 +94,6 @@ def sort_key(value):
     return (10, str(value))
 
 
-class Cursors:
-    """Keep the rest of large results until the client asks for them with getMore."""
-
-    def __init__(self):
-        self._ids = itertools.count(1)
-        self._open = {}
-
-    def first_batch(self, ns, docs, batch_size, single_batch=False):
-        """Return a cursor document holding the first batch, remembering the rest."""
-        batch, rest = _take(docs, batch_size or FIRST_BATCH)
-        cursor_id = 0
-        if rest and not single_batch:
-            cursor_id = next(self._ids)
-            self._open[cursor_id] = (ns, rest, time.monotonic())
-        self._expire()
-        return {"cursor": {"id": bson.Int64(cursor_id), "ns": ns, "firstBatch": batch}}
-
-    def next_batch(self, cursor_id, batch_size):
-        """Return the next batch of an open cursor."""
-        if cursor_id not in self._open:
-            raise CommandError(f"cursor id {cursor_id} not found", code=43, code_name="CursorNotFound")
-        ns, docs, _ = self._open.pop(cursor_id)
-        batch, rest = _take(docs, batch_size or len(docs))
-        if rest:
-            self._open[cursor_id] = (ns, rest, time.monotonic())
-        else:
-            cursor_id = 0
-        return {"cursor": {"id": bson.Int64(cursor_id), "ns": ns, "nextBatch": batch}}
-
-    def kill(self, cursor_ids):
-        """Forget cursors the client no longer needs."""
-        for cursor_id in cursor_ids:
-            self._open.pop(cursor_id, None)
-        return {"cursorsKilled": list(cursor_ids), "cursorsNotFound": [], "cursorsAlive": [],
-                "cursorsUnknown": []}
-
-    def _expire(self):
-        limit = time.monotonic() - CURSOR_IDLE_SECONDS
-        for cursor_id in [c for c, (_, _, seen) in self._open.items() if seen < limit]:
-            del self._open[cursor_id]
-
-
-def _take(docs, batch_size):
-    """Split docs into a batch no larger than the count or byte limit, and the rest."""
-    size = 0
-    count = 0
-    for doc in docs[:batch_size]:
-        size += len(bson.encode(doc))
-        if count and size > MAX_BATCH_BYTES:
-            break
-        count += 1
-    return docs[:count], docs[count:]
-
-
 class Commands:
     """Dispatch command documents to litemongo; one instance per server, one thread."""
 
@@ -212,7 +155,10 @@ class Commands:
         return self.cursors.first_batch(_ns(db, cmd["find"]), docs, cmd.get("batchSize"), single)
 
     def cmd_getmore(self, db, cmd):
-        return self.cursors.next_batch(cmd["getMore"], cmd.get("batchSize"))
+        batch = self.cursors.next_batch(cmd["getMore"], cmd.get("batchSize"))
+        if batch is None:
+            raise CommandError(f"cursor id {cmd['getMore']} not found", code=43, code_name="CursorNotFound")
+        return batch
 
     def cmd_killcursors(self, db, cmd):
         return self.cursors.kill(cmd.get("cursors", []))

@@ -207,3 +207,9 @@ def test_it_reuses_the_server_that_holds_a_data_dir(tmp_path):
         assert second.start() == uri and second.process is None
     finally:
         first.stop()
+
+
+async def test_it_answers_an_unknown_cursor_with_cursor_not_found(store):
+    with pytest.raises(OperationFailure) as caught:
+        await store.db.command("getMore", Int64(987654321), collection="nothing")
+    assert caught.value.code == 43
