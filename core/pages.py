@@ -49,7 +49,7 @@ def last_by_interval(records):
     return {interval: schedule.last_covering(visits, interval) for interval in INTERVALS}
 
 
-def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions):
+def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at):
     """Assemble the page summary document of one elevator."""
     latest_inspection = inspections[0] if inspections else None
     return {
@@ -69,12 +69,14 @@ def build_page(elevator, unit, firm, names, maintenance, inspections, supervisio
         "next_inspection_due": latest_inspection["next_due"] if latest_inspection else None,
         "supervisions": [{k: s.get(k) for k in ("date", "authority", "result", "findings")}
                          for s in supervisions[:SUPERVISION_LIMIT]],
-        "updated_at": utcnow(),
+        "updated_at": read_at,
     }
 
 
 async def refresh_elevator_page(db, elevator_id):
     """Rebuild and store the page summary of one elevator from its records."""
+    # Stamped before reading: of two concurrent rebuilds, the one that read later wins.
+    read_at = utcnow()
     elevator = await elevator_store.find_elevator(db, elevator_id)
     if elevator is None:
         return None
@@ -85,9 +87,9 @@ async def refresh_elevator_page(db, elevator_id):
     supervisions = await record_store.find_supervisions(db, elevator_id, SUPERVISION_LIMIT)
     ids = {pid for r in maintenance[:HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
-    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions)
-    await elevator_store.replace_elevator_page(db, page)
-    await meta_store.bump_pages_version(db)
+    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at)
+    if await elevator_store.replace_elevator_page(db, page):
+        await meta_store.bump_pages_version(db)
     return page
 
 

@@ -1,6 +1,7 @@
 """Storage of elevators and their public page summaries."""
 
 from pymongo import UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from core.store.orgs import upsert_many
 
@@ -51,8 +52,13 @@ async def find_elevator_page(db, code):
 
 
 async def replace_elevator_page(db, page):
-    """Store an elevator's page summary, replacing the previous one."""
-    await db.elevator_pages.replace_one({"_id": page["_id"]}, page, upsert=True)
+    """Store a page summary unless one built from later reads is there; tell whether it was stored."""
+    try:
+        await db.elevator_pages.replace_one({"_id": page["_id"], "updated_at": {"$lte": page["updated_at"]}},
+                                            page, upsert=True)
+    except DuplicateKeyError:
+        return False  # the filter missed because a newer summary exists, so the upsert's insert clashed
+    return True
 
 
 async def find_elevator_pages(db, firm_id, limit=10_000):

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from pymongo.errors import BulkWriteError
 
@@ -21,3 +23,13 @@ async def test_it_finds_a_page_by_either_code(store):
     by_equipment = await find_elevator_page(store.db, EQUIPMENT_CODE)
     assert by_registration["_id"] == by_equipment["_id"] == ON_TIME
     assert await find_elevator_page(store.db, "31103505022099010099") is None
+
+
+async def test_it_keeps_the_summary_built_from_the_later_reads(store):
+    from core.store.elevators import replace_elevator_page
+    earlier = datetime.datetime(2026, 11, 25, 1, 0, tzinfo=datetime.timezone.utc)
+    later = earlier + datetime.timedelta(seconds=1)
+    assert await replace_elevator_page(store.db, {"_id": ON_TIME, "updated_at": later, "mark": "new"})
+    assert not await replace_elevator_page(store.db, {"_id": ON_TIME, "updated_at": earlier, "mark": "stale"})
+    assert (await store.db.elevator_pages.find_one({"_id": ON_TIME}))["mark"] == "new"
+    assert await replace_elevator_page(store.db, {"_id": ON_TIME, "updated_at": later, "mark": "same read"})
