@@ -19,6 +19,7 @@ from core.demo_history import Plan, add_history, add_year, at_local, days_from
 from core.pages import assess_firm, due_states, refresh_elevator_page
 from core.schedule import OVERDUE, inspection_state
 from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
+from core.notify.contacts import add_demo_contacts
 from core.store import meta as meta_store
 from core.store import orgs as org_store
 from core.timeutil import local_date
@@ -116,6 +117,7 @@ async def write_district(db, district):
     await org_store.upsert_firms(db, district.firms)
     await org_store.upsert_units(db, district.units)
     await org_store.upsert_people(db, district.people)
+    await add_demo_contacts(db, district.firms, district.units)
     await add_elevators(db, district.elevators)
     for chunk in _batches(district.records):
         await add_maintenance_records(db, chunk)
