@@ -149,3 +149,14 @@ async def test_it_keeps_messages_for_an_unconfigured_channel_waiting(notify_sett
         out = io.StringIO()
         await ConsoleTransport(stream=out).send(Recipient("console", "dev"), MESSAGE)
         assert HOSTILE in out.getvalue()
+
+
+def test_it_imports_no_web_framework_and_connects_to_nothing_at_import():
+    import subprocess
+    import sys
+    code = ("import socket, sys\n"
+            "socket.socket.connect = lambda *a: sys.exit('connected at import')\n"
+            "import core.notify, core.notify.deliveries, core.notify.contacts\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('quart', 'telegram.ext'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
