@@ -77,6 +77,13 @@ async def deliver(db, delivery_id, notifier, clock=utcnow):
     return "sent"
 
 
+async def abandon(db, delivery_id, reason, clock=utcnow):
+    """Record a pending delivery as failed for good (the worker gave up retrying it)."""
+    doc = await delivery_store.find_delivery(db, delivery_id)
+    if doc is not None and doc["state"] == "pending":
+        await delivery_store.mark_failed(db, delivery_id, clock(), reason, permanent=True)
+
+
 async def _not_claimed(db, delivery_id):
     """Explain a delivery that could not be taken: done already, unknown, or being sent elsewhere."""
     current = await delivery_store.find_delivery(db, delivery_id)

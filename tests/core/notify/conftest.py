@@ -42,7 +42,7 @@ def wecom():
 @pytest.fixture
 def notify_settings(smtp, telegram, dingtalk, wecom):
     """Return settings that point every channel at its stand-in."""
-    return NotifySettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False,
+    return NotifySettings(smtp_host="127.0.0.1", smtp_port=smtp.port,
                           smtp_from="鲤城电梯 <noreply@lift.example.cn>", smtp_reply_to="help@lift.example.cn",
                           smtp_timeout=5, telegram_token=telegram.token, telegram_api_url=telegram.url,
                           telegram_timeout=5, dingtalk_api_url=dingtalk.url, wecom_api_url=wecom.url,

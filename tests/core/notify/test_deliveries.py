@@ -9,7 +9,7 @@ import pytest
 from core.notify import Notifier, TransportError
 from core.notify.compose import SUBJECTS, compose
 from core.notify.contacts import REGULATOR, add_contact
-from core.notify.deliveries import LEASE_SECONDS, deliver, record_notification, utcnow
+from core.notify.deliveries import LEASE_SECONDS, abandon, deliver, record_notification, utcnow
 from core.store import deliveries as delivery_store
 from core.store import orgs as org_store
 from tests.core.notify.conftest import WECOM_KEY
@@ -91,6 +91,16 @@ async def test_it_records_a_permanent_failure_and_never_tries_again(db, notifier
     assert len(telegram.calls("sendMessage")) == 1
     doc = await delivery_store.find_delivery(db, telegram_id)
     assert doc["state"] == "failed" and doc["fail_count"] == 1 and "blocked" in doc["last_error"]
+
+
+async def test_it_marks_a_delivery_failed_when_the_worker_gives_up(db, notifier, smtp):
+    email_id, telegram_id, _ = await record(db)
+    assert await deliver(db, telegram_id, notifier) == "sent"
+    await abandon(db, email_id, "gave up after a day of retries")
+    await abandon(db, telegram_id, "gave up")  # a delivery already sent stays sent
+    assert await deliver(db, email_id, notifier) == "failed" and smtp.received == []
+    states = {d["channel"]: (d["state"], d["last_error"]) for d in await delivery_store.find_deliveries(db, "report:1")}
+    assert states["email"] == ("failed", "gave up after a day of retries") and states["telegram"] == ("sent", None)
 
 
 async def test_it_lets_one_worker_at_a_time_send_a_delivery(db, notifier, smtp):
