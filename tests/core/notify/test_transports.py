@@ -160,3 +160,4 @@ def test_it_imports_no_web_framework_and_connects_to_nothing_at_import():
             "print(sorted(m for m in sys.modules if m.startswith(('quart', 'telegram.ext'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
