@@ -175,3 +175,14 @@ async def test_it_replaces_a_load_that_stopped_half_way(other_db):
     summary = await load_demo(other_db, CONFIG, TODAY)
     assert await other_db.elevators.find_one({"_id": "31103505022020010001"}) is None
     assert await other_db.elevators.count_documents({}) == summary["elevators"]
+
+
+async def test_it_gives_the_regulator_and_every_organisation_contacts(demo):
+    from core.notify.routing import ROUTES, resolve
+    from core.store.contacts import find_contacts
+    db, summary = demo
+    orgs = {c["org_id"] for c in await find_contacts(db)}
+    assert len(orgs) == summary["firms"] + summary["units"] + 1 and "R01" in orgs
+    elevator = await db.elevators.find_one({})
+    for kind in ROUTES:
+        assert await resolve(db, kind, elevator), kind
