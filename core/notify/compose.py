@@ -64,7 +64,7 @@ def compose(kind, lang, facts, links=(), copy=False):
     """Return the message of a kind for a reader of lang, from facts and (label, url) links."""
     gettext = translations(lang).ugettext
     values = {key: _value(value, gettext) for key, value in facts.items()}
-    subject = gettext(SUBJECTS[kind]).format_map(_Blank(values))
+    subject = " ".join(gettext(SUBJECTS[kind]).format_map(_Blank(values)).split())
     rows = [(gettext(LABELS.get(key, key)), value) for key, value in values.items() if key in LABELS and value]
     paragraphs = [gettext(INTROS[kind]), "\n".join(f"{label}: {value}" for label, value in rows)]
     if copy:

@@ -61,7 +61,7 @@ def build_email(settings, address, message):
     """Return a multipart/alternative email with a plain-text and an HTML part."""
     mail = EmailMessage()
     # The default policy encodes a non-ASCII subject as RFC 2047 encoded words (=?utf-8?b?...?=).
-    mail["Subject"] = message.subject
+    mail["Subject"] = " ".join(message.subject.split())  # a line break would end the header
     mail["From"] = settings.smtp_from
     mail["To"] = address
     if settings.smtp_reply_to:

@@ -161,3 +161,17 @@ def test_it_imports_no_web_framework_and_connects_to_nothing_at_import():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
 
+
+
+async def test_it_keeps_long_or_multiline_messages_within_each_channel_limit(notifier, smtp, telegram, wecom):
+    from core.notify.robots import render_markdown
+    from core.notify.telegram import MAX_LENGTH, render_html
+    long = Message(subject="第一行\r\n第二行", text="<&>" * 3000, links=MESSAGE.links)
+    await notifier.send(Recipient("email", "duty@firm.example.cn"), long)
+    await notifier.send(Recipient("telegram", "4242"), long)
+    await notifier.send(Recipient("wecom", WECOM_KEY), long)
+    assert smtp.received[0][2]["Subject"] == "第一行 第二行"
+    text = telegram.sent[0]["text"]
+    assert len(text) <= MAX_LENGTH and text.endswith("确认收到</a>") and "&lt;&amp;&gt;…" in text
+    assert len(render_html(long)) == len(text)
+    assert len(render_markdown(long, 4096).encode()) <= 4096 and len(wecom.messages) == 1
