@@ -62,8 +62,8 @@ async def _add(db, args):
 
 
 async def _remove(db, args):
-    from core.store.contacts import delete_contacts
-    count = await delete_contacts(db, args.org, args.kind, args.channel, args.address)
+    from core.notify.contacts import remove_contacts
+    count = await remove_contacts(db, args.org, args.kind, args.channel, args.address)
     if not count:
         raise SystemExit(f"liftwatch contacts remove: no such contact of {args.org} for {args.kind}")
     print(f"removed {count} contact{'s' if count != 1 else ''}")

@@ -49,6 +49,16 @@ async def add_contact(db, org_id, kind, channel, address, lang="zh_Hans"):
     return await contact_store.upsert_contact(db, contact)
 
 
+async def remove_contacts(db, org_id, kind, channel=None, address=None):
+    """Remove an organisation's contacts of a kind; a robot's address matches without its secret."""
+    removed = 0
+    for contact in await contact_store.find_contacts(db, org_id):
+        if contact["kind"] == kind and channel in (None, contact["channel"]) and \
+                address in (None, contact["address"], contact["address"].partition(":")[0]):
+            removed += await contact_store.delete_contacts(db, org_id, kind, contact["channel"], contact["address"])
+    return removed
+
+
 def shown_address(contact):
     """Return an address fit to print: a robot's signing secret is hidden."""
     token, colon, _ = contact["address"].partition(":")

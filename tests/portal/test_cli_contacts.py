@@ -42,7 +42,7 @@ def test_it_adds_lists_and_removes_contacts(env, capsys):
     assert len(listed) == 2
     assert "abcdef0123456789:SEC…" in listed[0] and "SECsecret0123" not in listed[0]
     assert listed[1].split() == ["F01", "fault", "email", "en", "duty@f01.example.com"]
-    assert "removed 1 contact" in run(capsys, "remove", "F01", "fault", "dingtalk")
+    assert "removed 1 contact" in run(capsys, "remove", "F01", "fault", "dingtalk", "abcdef0123456789")
     assert "no contacts for U01" in run(capsys, "list", "U01")
     with pytest.raises(SystemExit, match="no such contact"):
         run(capsys, "remove", "F01", "rescue")
