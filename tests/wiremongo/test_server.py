@@ -11,6 +11,7 @@ import pymongo
 from tests.wiremongo.backends import BrokenBackend
 from wiremongo import wire
 from wiremongo.launcher import socket_uri
+from tests.wiremongo.wire_fixtures import raw, serve  # noqa: F401 - pytest fixtures
 
 
 def test_it_answers_an_empty_command_with_command_not_found(serve, raw):

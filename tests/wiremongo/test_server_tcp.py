@@ -9,6 +9,7 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from wiremongo.launcher import tcp_uri
+from tests.wiremongo.wire_fixtures import raw, serve  # noqa: F401 - pytest fixtures
 
 
 def test_it_refuses_every_command_but_the_handshake_without_credentials(serve, raw):

@@ -1,4 +1,4 @@
-"""Fixtures for the wire server: one in this process, on a data directory of its own."""
+"""Fixtures for the wire server (imported by its test modules): a server in this process, raw connections."""
 
 import os
 import socket
