@@ -6,7 +6,6 @@ it reuses a server already running on the same data directory, or starts one.
 """
 
 import argparse
-import concurrent.futures
 import fcntl
 import logging
 import os
@@ -17,10 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-import litemongo
 import mockupdb
-
-from core.store.commands import Commands
+from wiremongo.commands import Commands
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +44,13 @@ class EmbeddedServer:
         self.port = port
         self._lock_file = None
         self._server = None
-        # litemongo's SQLite connections belong to the thread that opened them, and mockupdb
-        # answers each client connection on its own thread: one worker thread does all the work.
-        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="liftwatch-db")
-        self._client = None
         self._commands = None
 
     def start(self):
         """Lock the data directory, open the store and start listening; return the port."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = _lock(self.data_dir / "embedded.lock")
-        self._worker.submit(self._open_store).result()
+        self._open_store()
         self._server = mockupdb.MockupDB(port=self.port, request_timeout=int(1e6))
         self._server.autoresponds(self._respond)
         self.port = self._server.run()
@@ -68,21 +61,19 @@ class EmbeddedServer:
         """Stop listening, close the store and release the data directory."""
         if self._server is not None:
             self._server.stop()
-        self._worker.submit(self._client.close).result()
-        self._worker.shutdown()
+        self._commands.close()
         (self.data_dir / "embedded.port").unlink(missing_ok=True)
         self._lock_file.close()
 
     def _open_store(self):
-        # litemongo needs an absolute path: a relative sqlite:/// URI resolves differently.
-        self._client = litemongo.connect(f"sqlite:///{self.data_dir / 'db'}", tz_aware=False)
-        self._commands = Commands(self._client)
+        # wiremongo is thread-safe: mockupdb's per-connection threads call it directly.
+        self._commands = Commands(self.data_dir)
 
     def _respond(self, request):
-        """Answer one wire-protocol request through the worker thread."""
+        """Answer one wire-protocol request on this connection's thread."""
         cmd = dict(request.doc)
         db_name = cmd.pop("$db", None) or request.namespace.split(".")[0]
-        reply = self._worker.submit(self._commands.run, db_name, cmd).result()
+        reply = self._commands.run(db_name, cmd)
         if isinstance(request, mockupdb.OpMsg) and request.flags & _MORE_TO_COME:
             return True  # an unacknowledged write: the client waits for no reply
         request.replies(reply)
