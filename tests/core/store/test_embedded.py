@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, 
 from core.store.embedded import EmbeddedProcess
 from core.config import Config
 from core.store.client import open_store
-from core.store.embedded import BACKEND, ROOT
+from core.store.embedded import ROOT
 from core.store.indexes import ensure_indexes
 from core.timeutil import today
 from tests.factories import ON_TIME, TZ, load_small_district
@@ -179,8 +179,8 @@ async def test_it_answers_unknown_commands_with_an_error(store):
 
 
 def start_server(data_dir):
-    process = subprocess.Popen([sys.executable, "-m", "wiremongo", "--data-dir", str(data_dir),
-                                "--backend", BACKEND], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "wiremongo", "--data-dir", str(data_dir)],
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
     line = process.stdout.readline().strip()
     assert line.startswith("wiremongo serving"), line
     return process, socket_uri(data_dir / "wiremongo.sock")

@@ -1,0 +1,204 @@
+"""Choose an index for a filter and sort, and turn the filter into key ranges on it.
+
+Index keys are stored ascending whatever the declared direction, so a sort on an index
+prefix in one direction is a forward scan and in the other a backward one. Bounds are a
+superset: every candidate is checked again by the exact matcher.
+"""
+
+import dataclasses
+import itertools
+import re
+
+import bson
+
+from wiremongo import keys
+from wiremongo.errors import bad_value
+
+MAX_POINTS = 2000
+_RANGE_OPS = ("$gt", "$gte", "$lt", "$lte")
+ID_FIELDS = ["_id"]
+
+
+@dataclasses.dataclass
+class Plan:
+    """How to read a collection: an index (None for a collection scan), key ranges, order."""
+
+    index: object = None
+    ranges: list = None          # [(lo, hi)] half-open byte ranges, ascending
+    backward: bool = False
+    sorted: bool = False          # the scan yields documents in the requested sort order
+    exact_count: bool = False     # counting index entries in ranges counts the matches
+    name: str = "COLLSCAN"
+    used: list = dataclasses.field(default_factory=list)
+    wants_sort: bool = False
+
+
+class IdIndex:
+    """The _id index: the unique id column of the collection's own table."""
+
+    name = "_id_"
+    fields = ID_FIELDS
+    multikey = False
+    unique = True
+    spec = {"key": {"_id": 1}, "name": "_id_"}
+
+
+ID_INDEX = IdIndex()
+
+
+def plan(coll, filter_doc, sort=None, hint=None):
+    """Return the Plan for reading coll with filter_doc in sort order."""
+    sort = list((sort or {}).items())
+    conditions = _conditions(filter_doc)
+    if hint is not None:
+        chosen = _hinted(coll, hint)
+        return _plan_on(chosen, conditions, sort, filter_doc) if chosen else Plan(sorted=not sort)
+    # A partial or sparse index lacks documents a query may match: used only when hinted.
+    candidates = [ID_INDEX] + [i for i in coll.indexes
+                               if "partialFilterExpression" not in i.spec and not i.spec.get("sparse")]
+    best = max((_plan_on(index, conditions, sort, filter_doc) for index in candidates), key=_score)
+    return best if _score(best) > (0, 0) else Plan(sorted=not sort)
+
+
+def _hinted(coll, hint):
+    if isinstance(hint, dict) and list(hint) == ["$natural"]:
+        return None
+    for index in [ID_INDEX] + coll.indexes:
+        if hint == index.name or (isinstance(hint, dict) and list(hint.items()) == list(index.spec["key"].items())):
+            return index
+    raise bad_value("hint provided does not correspond to an existing index")
+
+
+def _score(p):
+    return (len(p.used), int(p.sorted and p.wants_sort))
+
+
+def _conditions(filter_doc):
+    """Return {path: [condition, ...]} for the top-level AND of filter_doc (including $and)."""
+    out = {}
+    for key, value in filter_doc.items():
+        if key == "$and" and isinstance(value, list):
+            for part in value:
+                if isinstance(part, dict):
+                    for path, conds in _conditions(part).items():
+                        out.setdefault(path, []).extend(conds)
+        elif not key.startswith("$"):
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def _points(conds):
+    """Return the sorted equality keys of a field's conditions, or None if it has none usable."""
+    for cond in conds:
+        if _is_operator_doc(cond):
+            if "$eq" in cond and _indexable(cond["$eq"]):
+                return [keys.encode(cond["$eq"])]
+            if "$in" in cond and isinstance(cond["$in"], list) and all(_indexable(v) for v in cond["$in"]):
+                return sorted({keys.encode(v) for v in cond["$in"]})
+        elif _indexable(cond):
+            return [keys.encode(cond)]
+    return None
+
+
+def _indexable(value):
+    return not isinstance(value, (list, re.Pattern, bson.regex.Regex))
+
+
+def _is_operator_doc(cond):
+    return isinstance(cond, dict) and bool(cond) and all(k.startswith("$") for k in cond)
+
+
+def _range(conds, multikey):
+    """Return (lo, hi) bounds for one field's range operators, or None."""
+    bounds = []
+    for cond in conds:
+        if _is_operator_doc(cond):
+            bounds += [(op, cond[op]) for op in _RANGE_OPS if op in cond and _indexable(cond[op])]
+    if not bounds:
+        return None
+    if multikey:
+        bounds = bounds[:1]  # each condition may hold on a different array element
+    lo, hi = b"", b"\xff"
+    for op, value in bounds:
+        key = keys.encode(value)
+        tag = key[:1]
+        if op in ("$gt", "$gte"):
+            lo = max(lo, keys.prefix_end(key) if op == "$gt" else key)
+            hi = min(hi, bytes([tag[0] + 1]))
+        else:
+            hi = min(hi, key if op == "$lt" else keys.prefix_end(key))
+            lo = max(lo, tag)
+    return lo, hi
+
+
+def _plan_on(index, conditions, sort, filter_doc):
+    fields = index.fields
+    prefixes, used, single = [b""], [], True
+    for field in fields:
+        points = _points(conditions.get(field, []))
+        if points is None or len(prefixes) * len(points) > MAX_POINTS:
+            break
+        single = single and len(points) == 1
+        prefixes = [p + k for p, k in itertools.product(prefixes, points)]
+        used.append(field)
+    eq_count = len(used)
+    ranges = [(p, keys.prefix_end(p)) if p else (b"", b"\xff") for p in prefixes]
+    rest = fields[eq_count:]
+    if rest and rest[0] in conditions:
+        bounds = _range(conditions[rest[0]], index.multikey)
+        if bounds is not None:
+            ranges = [(p + bounds[0], p + bounds[1]) for p in prefixes]
+            used.append(rest[0])
+    in_order, backward = _sort_order(index, eq_count, single, sort)
+    result = Plan(index, ranges, backward, in_order, name=index.name)
+    result.used, result.wants_sort = used, bool(sort)
+    result.exact_count = _exact(conditions, used[:eq_count], filter_doc)
+    return result
+
+
+def _sort_order(index, eq_count, single, sort):
+    """Tell whether scanning the index yields the sort order, and whether backwards."""
+    if not sort:
+        return True, False
+    if index.multikey:
+        return False, False
+    fields = index.fields
+    names = [f for f, _ in sort]
+    if single:
+        remaining = [(f, d) for f, d in sort if f not in fields[:eq_count]]
+        if not remaining:
+            return True, False
+        if [f for f, _ in remaining] == fields[eq_count:eq_count + len(remaining)]:
+            return _uniform(remaining)
+    if names == fields[:len(names)]:
+        return _uniform(sort)
+    return False, False
+
+
+def _uniform(sort):
+    directions = {d < 0 for _, d in sort}
+    return (True, directions.pop()) if len(directions) == 1 else (False, False)
+
+
+def _exact(conditions, eq_fields, filter_doc):
+    """Tell whether the key ranges hold exactly the matching documents (for counting)."""
+    if not eq_fields or set(filter_doc) != set(conditions) or set(conditions) != set(eq_fields):
+        return False
+    for field in eq_fields:
+        for cond in conditions[field]:
+            if not _is_operator_doc(cond):
+                values = [cond]
+            elif set(cond) == {"$eq"}:
+                values = [cond["$eq"]]
+            elif set(cond) == {"$in"}:
+                values = cond["$in"]
+            else:
+                return False
+            if len(conditions[field]) != 1 or not all(_exact_value(v) for v in values):
+                return False
+    return True
+
+
+def _exact_value(value):
+    return value is not None and not isinstance(value, (dict, list, bson.decimal128.Decimal128)) \
+        and _indexable(value)
