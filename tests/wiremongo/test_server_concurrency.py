@@ -32,7 +32,7 @@ def test_it_answers_ping_at_once_while_a_command_burns_ten_seconds(tmp_path):
                 t0 = time.perf_counter()
                 client.admin.command("ping")
                 times.append(time.perf_counter() - t0)
-                time.sleep(0.02)
+                time.sleep(0.005)
         slow.join()
         slow_client.close()
         assert time.monotonic() - started >= 9.5
@@ -40,7 +40,7 @@ def test_it_answers_ping_at_once_while_a_command_burns_ten_seconds(tmp_path):
         p99 = times[int(len(times) * 0.99)]
         print(f"ping during a 10 s command: n={len(times)} p50={times[len(times) // 2] * 1000:.1f} ms "
               f"p99={p99 * 1000:.1f} ms max={times[-1] * 1000:.1f} ms")
-        assert len(times) > 100 and p99 <= 0.050
+        assert len(times) > 500 and p99 <= 0.050
     finally:
         process.terminate()
         process.wait(10)
