@@ -169,6 +169,8 @@ class Connection:
             log.warning("closing connection %d: %s", self.id, exc)
         except OSError:
             pass  # the client went away, or the server is stopping
+        except Exception as exc:  # noqa: BLE001 - one log line and a closed connection, never a traceback
+            log.error("closing connection %d after an unexpected error: %s: %s", self.id, type(exc).__name__, exc)
         finally:
             self.close()
             self.server.forget(self)

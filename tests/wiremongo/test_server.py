@@ -1,8 +1,10 @@
 """The wire server speaks the protocol, answers every message, and keeps to its data directory."""
 
 import os
+import random
 import stat
 import struct
+import threading
 import urllib.parse
 
 import bson
@@ -103,3 +105,28 @@ def test_it_puts_the_socket_of_a_long_data_directory_in_a_private_tmp_folder(ser
     assert urllib.parse.unquote(uri.split("/")[2]) == str(path)
     with pymongo.MongoClient(uri, serverSelectionTimeoutMS=3000) as client:
         assert client.app.command("ping") == {"ok": 1}
+
+
+def test_it_answers_or_closes_on_random_messages_without_a_traceback(serve, raw, monkeypatch):
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    server = serve()
+    rng = random.Random(5)
+    valid = wire.encode_msg(1, {"find": "c", "filter": {"a": [1, {"b": "x"}]}, "$db": "app"},
+                            sequences=[("documents", [{"_id": 1}])])
+    for n in range(300):
+        body = bytearray(valid[16:])
+        for _ in range(rng.randint(1, 6)):
+            body[rng.randrange(len(body))] = rng.randrange(256)
+        if n % 3 == 0:
+            body = body[:rng.randrange(len(body))]
+        op_code = rng.choice([wire.OP_MSG, wire.OP_MSG, wire.OP_QUERY])
+        client = raw(server)
+        client.send(wire.HEADER.pack(16 + len(body), n, 0, op_code) + bytes(body))
+        try:
+            client.reply()
+        except (AssertionError, ConnectionResetError):
+            pass  # closed: allowed
+        client.close()
+    assert crashes == []
+    assert raw(server).command({"ping": 1, "$db": "admin"}) == {"ok": 1}

@@ -245,7 +245,7 @@ async def check(config):
 
 with database(Config.from_env()) as config:
     asyncio.run(check(config))
-print(sorted({m.split(".")[0] for m in sys.modules} & {"wiremongo", "scramp", "litemongo", "mockupdb"}))
+print(sorted({m.split(".")[0] for m in sys.modules} & {"wiremongo", "scramp", "mongomock", "litemongo", "mockupdb"}))
 """
 
 
