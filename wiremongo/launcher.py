@@ -158,12 +158,17 @@ class Lease:
 
     def _watch(self):
         """Check every WATCH_SECONDS that the server lives; start a new one when it has died."""
-        while not self._stop.wait(WATCH_SECONDS):
+        pause = WATCH_SECONDS
+        while not self._stop.wait(pause):
+            pause = WATCH_SECONDS
             if is_held(self.data_dir.server_lock):
                 continue
+            if self.port is None and self.state.get("port"):
+                self.port = self.state["port"]  # the one that died listened on TCP too: so does its successor
             try:
                 self.state = self._ensure_running(30.0)
                 log.warning("the embedded database of %s stopped; started again (pid %s)",
                             self.data_dir.path, self.state["pid"])
             except LaunchError as exc:
                 log.error("the embedded database of %s stopped and cannot start: %s", self.data_dir.path, exc)
+                pause = 5.0
