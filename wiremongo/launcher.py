@@ -148,9 +148,12 @@ class Lease:
         if line.startswith(FAILED):
             self.process.wait(5)
             raise LaunchError(json.loads(line[len(FAILED):])["message"])
-        self.process.kill()
-        self.process.wait()
-        raise LaunchError(f"the embedded database did not start within {timeout:.0f} s; "
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+            raise LaunchError(f"the embedded database did not start within {timeout:.0f} s; "
+                              f"see {self.data_dir.log_file}")
+        raise LaunchError(f"the embedded database exited with status {self.process.wait()} as it started; "
                           f"see {self.data_dir.log_file}")
 
     def _read_first_line(self):

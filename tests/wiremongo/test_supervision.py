@@ -136,3 +136,19 @@ def test_it_refuses_a_second_server_on_the_same_data_directory(tmp_path):
         assert result.returncode == 2 and "already serves" in result.stderr
     finally:
         lease.stop()
+
+
+def test_it_says_where_to_look_when_the_server_cannot_start(tmp_path):
+    with pytest.raises(LaunchError, match=r"^ModuleNotFoundError: No module named [^\n]*$"):
+        Lease(tmp_path, backend="tests.wiremongo.no_such_module:Backend", cwd=ROOT).start()
+    assert "No module named" in (tmp_path / "wiremongo.log").read_text()
+    with pytest.raises(LaunchError, match=r"exited with status -9 as it started; see .*wiremongo\.log"):
+        _start_killed(tmp_path)
+
+
+def _start_killed(data_dir):
+    """Start a lease whose server is killed before it says anything."""
+    script = data_dir / "python"
+    script.write_text("#!/bin/sh\nkill -9 $$\n")
+    script.chmod(0o755)
+    Lease(data_dir, python=str(script), cwd=ROOT).start()
