@@ -148,7 +148,7 @@ class Lease:
         if line.startswith(FAILED):
             self.process.wait(5)
             raise LaunchError(json.loads(line[len(FAILED):])["message"])
-        if self.process.poll() is None:
+        if reader.is_alive():  # no line and no end of file: it hangs
             self.process.kill()
             self.process.wait()
             raise LaunchError(f"the embedded database did not start within {timeout:.0f} s; "
