@@ -4,6 +4,7 @@ import datetime
 import os
 
 import pytest
+from gridfs import AsyncGridFSBucket
 from pymongo import DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure, WriteError
 
@@ -61,3 +62,15 @@ async def test_it_refuses_a_collation_instead_of_ignoring_it(store):
     with pytest.raises(OperationFailure) as caught:
         await store.db.coll.find({"name": "A"}, collation={"locale": "en", "strength": 2}).to_list(None)
     assert caught.value.code == 115 and "collation" in str(caught.value)
+
+
+async def test_it_stores_and_reads_back_files_through_gridfs(store):
+    bucket = AsyncGridFSBucket(store.db, chunk_size_bytes=1024)
+    photo = bytes(range(256)) * 20
+    file_id = await bucket.upload_from_stream("lift.jpg", photo, metadata={"report": "R1"})
+    stream = await bucket.open_download_stream(file_id)
+    assert await stream.read() == photo
+    names = {i["name"] for i in await (await store.db["fs.chunks"].list_indexes()).to_list(None)}
+    assert "files_id_1_n_1" in names
+    await bucket.delete(file_id)
+    assert await store.db["fs.chunks"].count_documents({}) == 0
