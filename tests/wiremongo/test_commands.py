@@ -152,3 +152,11 @@ def test_it_updates_each_match_once_when_the_update_moves_its_index_key(cmds):
     assert reply["n"] == 100 and reply["nModified"] == 100
     assert sorted(d["n"] for d in find(cmds, "t", {"find": "c"})) == list(range(1000, 1100))
     assert len(find(cmds, "t", {"find": "c", "filter": {"n": {"$gte": 1050}}})) == 50
+
+
+def test_it_keeps_64_bit_integers_through_inc(cmds):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": 1, "n": Int64(5), "m": 1, "deep": {"n": Int64(1)}}]}))
+    ok(cmds.run("t", {"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$inc": {"n": 1, "m": Int64(1),
+                                                                                 "deep.n": 2}}}]}))
+    doc = find(cmds, "t", {"find": "c"})[0]
+    assert type(doc["n"]) is Int64 and doc["n"] == 6 and type(doc["m"]) is Int64 and type(doc["deep"]["n"]) is Int64
