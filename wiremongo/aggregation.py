@@ -59,9 +59,9 @@ def run_pipeline(ctx, db, coll, pipeline, hint=None):
     """Return the documents a pipeline yields."""
     counted = _count_shape(pipeline)
     if counted is not None:
-        filter_doc, skip, limit, field = counted
+        filter_doc, skip, limit, group_id, field = counted
         n = query.count(db, coll, filter_doc, skip, limit, hint, ctx.stats)
-        return [{"_id": 1, field: n}] if n else []
+        return [{"_id": group_id, field: n}] if n else []
     filter_doc, sort, skip, limit, rest = _leading(pipeline)
     docs = query.find(db, coll, filter_doc, sort, skip, limit, hint, stats=ctx.stats)
     if not rest:
@@ -70,7 +70,7 @@ def run_pipeline(ctx, db, coll, pipeline, hint=None):
 
 
 def _count_shape(pipeline):
-    """Return (filter, skip, limit, field) if the pipeline only counts matches, else None."""
+    """Return (filter, skip, limit, group _id, field) if the pipeline only counts matches, else None."""
     if not pipeline or "$match" not in pipeline[0]:
         return None
     skip = limit = 0
@@ -87,7 +87,7 @@ def _count_shape(pipeline):
     field = next(k for k in group if k != "_id")
     if group[field] != {"$sum": 1} or not isinstance(skip, int) or not isinstance(limit, int):
         return None
-    return pipeline[0]["$match"], skip, limit, field
+    return pipeline[0]["$match"], skip, limit, group["_id"], field
 
 
 def _leading(pipeline):

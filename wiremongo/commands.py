@@ -62,7 +62,9 @@ class Commands:
         names.check_db_name(db_name)
         if _TRANSACTIONS & set(command):
             raise CommandError("transactions are not supported by wiremongo", 115, "CommandNotSupported")
-        cmd = bson.decode(bson.encode(command), _CODEC)
+        # One form for every value (naive UTC datetimes, plain dicts); inserts are encoded anyway.
+        cmd = command if name == "insert" and type(command.get("documents")) is list else \
+            bson.decode(bson.encode(command), _CODEC)
         reply = handler(self, db_name, cmd)
         return {**reply, "ok": 1.0}
 

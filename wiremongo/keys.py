@@ -43,18 +43,23 @@ def type_byte(value):
 
 def encode(value):
     """Return the order-preserving key of one value (type byte and payload)."""
-    return bytes([_tag(value)]) + payload(value)
+    tag = _tag(value)
+    if tag in (NULL, MINKEY, MAXKEY):
+        return _SINGLE[tag]
+    return _SINGLE[tag] + _PAYLOADS[tag](value)
 
 
 def _tag(value):
+    if isinstance(value, str):
+        return STRING
     if value is None or value is MISSING:
         return NULL
     if isinstance(value, bool):
         return BOOL
     if isinstance(value, (int, float, Decimal128)):
         return NUMBER
-    if isinstance(value, str):
-        return STRING
+    if isinstance(value, datetime.datetime):
+        return DATE
     if isinstance(value, (dict, DBRef)):
         return OBJECT
     if isinstance(value, (list, tuple)):
@@ -153,6 +158,8 @@ _PAYLOADS = {
     REGEX: _regex,
     CODE: lambda value: _string(str(value)) + _object(value.scope or {}),
 }
+_SINGLE = {tag: bytes([tag]) for tag in (MINKEY, NULL, NUMBER, STRING, OBJECT, ARRAY, BINARY, OID, BOOL, DATE,
+                                         TIMESTAMP, REGEX, CODE, MAXKEY)}
 
 
 def prefix_end(key):
@@ -199,19 +206,6 @@ def index_keys(doc, fields):
         components = {encode(value) for value in path_values(doc, field)}
         keys = [key + component for key in keys for component in components]
     return set(keys)
-
-
-def is_multikey(doc, fields):
-    """Tell whether doc gives more than one key for these fields (an array on a path)."""
-    return any(_has_array(doc, field.split(".")) for field in fields)
-
-
-def _has_array(value, parts):
-    if isinstance(value, list):
-        return True
-    if not parts or not isinstance(value, dict) or parts[0] not in value:
-        return False
-    return _has_array(value[parts[0]], parts[1:])
 
 
 def sort_key(doc, sort):

@@ -137,7 +137,25 @@ def apply_update(doc, filter_doc, update, inserting):
         raise CommandError(f"cannot apply the update: {exc}", 14, "TypeMismatch") from None
     if "_id" in doc and not _same(new.get("_id"), doc["_id"]):
         raise _immutable_id()
+    _keep_longs(doc, new, update)
     return new
+
+
+def _keep_longs(old, new, update):
+    """Keep 64-bit integers 64-bit through $inc and $mul, as MongoDB does (Python's int + int is int)."""
+    for operator in ("$inc", "$mul"):
+        for path, operand in update.get(operator, {}).items():
+            before, after = _get_path(old, path), _get_path(new, path)
+            if type(after) is int and (type(before) is bson.Int64 or type(operand) is bson.Int64):
+                _set_path(new, path, bson.Int64(after))
+
+
+def _get_path(doc, path):
+    for part in path.split("."):
+        if not isinstance(doc, dict) or part not in doc:
+            return None
+        doc = doc[part]
+    return doc
 
 
 def _for_phase(update, inserting):

@@ -225,9 +225,9 @@ class Transaction:
         self.conn.execute("DELETE FROM indexes WHERE tid=?", (index.tid,))
         self.catalog[coll.name] = dataclasses.replace(coll, indexes=[i for i in coll.indexes if i is not index])
 
-    def insert(self, coll, doc):
-        """Store a new document and its index keys; return its row id."""
-        raw = bson.encode(doc)
+    def insert(self, coll, doc, raw=None):
+        """Store a new document (raw: its BSON, if known) and its index keys; return its row id."""
+        raw = raw or bson.encode(doc)
         try:
             rid = self.conn.execute(f"INSERT INTO {coll.table} (id, doc) VALUES (?, ?)",
                                     (keys.encode(doc["_id"]), raw)).lastrowid
@@ -244,7 +244,7 @@ class Transaction:
             before, after = index.keys_of(old), index.keys_of(new)
             for key in before - after:
                 self.conn.execute(f"DELETE FROM {index.table} WHERE k=? AND rid=?", (key, rid))
-            self._insert_keys(coll, index, rid, new, after - before)
+            self._insert_keys(coll, index, rid, new, after, after - before)
 
     def delete(self, coll, rid, doc):
         """Remove a stored document and its index keys."""
@@ -254,15 +254,17 @@ class Transaction:
         self.conn.execute(f"DELETE FROM {coll.table} WHERE rid=?", (rid,))
 
     def _add_keys(self, coll, index, rid, doc):
-        self._insert_keys(coll, index, rid, doc, index.keys_of(doc))
+        all_keys = index.keys_of(doc)
+        self._insert_keys(coll, index, rid, doc, all_keys, all_keys)
 
-    def _insert_keys(self, coll, index, rid, doc, new_keys):
-        if not index.multikey and keys.is_multikey(doc, index.fields):
+    def _insert_keys(self, coll, index, rid, doc, all_keys, new_keys):
+        # Multikey (several keys for one document) changes what the planner may assume.
+        if len(all_keys) > 1 and not index.multikey:
             index.multikey = True
             self.conn.execute("UPDATE indexes SET multikey=1 WHERE tid=?", (index.tid,))
         try:
-            self.conn.executemany(f"INSERT INTO {index.table} (k, rid) VALUES (?, ?)",
-                                  [(key, rid) for key in new_keys])
+            for key in new_keys:
+                self.conn.execute(f"INSERT INTO {index.table} (k, rid) VALUES (?, ?)", (key, rid))
         except sqlite3.IntegrityError:
             value = {f: _first(keys.path_values(doc, f)) for f in index.fields}
             raise duplicate_key(self._ns(coll), index.name, index.spec["key"], value) from None

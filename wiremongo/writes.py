@@ -1,5 +1,6 @@
 """The write commands: insert, update, delete, findAndModify, each in one SQLite transaction."""
 
+import collections.abc
 import re
 
 import bson
@@ -14,15 +15,22 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 def prepare_insert(doc):
-    """Check a document for storage and return it with its _id first (a new ObjectId if none)."""
+    """Check a document for storage; return it with its _id first (a new ObjectId if none) and its BSON."""
+    if isinstance(doc, collections.abc.Mapping) and not isinstance(doc, dict):
+        doc = bson.decode(bson.encode(doc))
     if not isinstance(doc, dict):
         raise CommandError("document to insert must be an object", 14, "TypeMismatch")
     _check_id(doc.get("_id"))
-    matching.check_field_names(doc)
-    doc = {"_id": doc["_id"] if "_id" in doc else bson.ObjectId(), **doc}
-    if len(bson.encode(doc)) > MAX_DOCUMENT_BYTES:
+    if "_id" not in doc:
+        doc = {"_id": bson.ObjectId(), **doc}
+    elif next(iter(doc)) != "_id":
+        doc = {"_id": doc["_id"], **doc}
+    raw = bson.encode(doc)
+    if b"$" in raw:  # only then can a field name start with '$'
+        matching.check_field_names(doc)
+    if len(raw) > MAX_DOCUMENT_BYTES:
         raise CommandError("object to insert too large", 10334, "BSONObjectTooLarge")
-    return doc
+    return doc, raw
 
 
 def _check_id(value):
@@ -67,7 +75,7 @@ def cmd_insert(ctx, db_name, cmd):
     done = []
     with ctx.writing(db_name) as txn:
         coll = txn.collection(name)
-        errors = _run_statements(txn, cmd, docs, lambda _, doc: done.append(txn.insert(coll, prepare_insert(doc))))
+        errors = _run_statements(txn, cmd, docs, lambda _, doc: done.append(txn.insert(coll, *prepare_insert(doc))))
     return _with_errors({"n": len(done)}, errors)
 
 
@@ -150,7 +158,7 @@ def upsert_document(filter_doc, update):
         if "_id" in seed and "_id" in update and bson.encode({"v": seed["_id"]}) != bson.encode({"v": update["_id"]}):
             raise CommandError("The _id field cannot be changed", 66, "ImmutableField")
         new = {**({"_id": seed["_id"]} if "_id" in seed else {}), **update}
-    return prepare_insert(new)
+    return prepare_insert(new)[0]
 
 
 def cmd_delete(ctx, db_name, cmd):

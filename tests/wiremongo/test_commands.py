@@ -132,3 +132,31 @@ def test_it_runs_the_aggregation_stages_of_the_subset(cmds):
     assert unwound == [{"_id": "a", "count": 8}, {"_id": "b", "count": 4}]
     assert find(cmds, "t", {"aggregate": "c", "pipeline": [{"$skip": 10}, {"$count": "n"}], "cursor": {}}) == \
         [{"n": 2}]
+
+
+def test_it_refuses_an_unindexed_sort_beyond_its_memory_limit(cmds, monkeypatch):
+    from wiremongo import query
+    ok(cmds.run("t", {"insert": "c", "documents": [{"n": i, "pad": "x" * 100} for i in range(50)]}))
+    monkeypatch.setattr(query, "MAX_SORT_BYTES", 2_000)
+    reply = cmds.run("t", {"find": "c", "sort": {"n": -1}})
+    assert reply["code"] == 292 and reply["codeName"] == "QueryExceededMemoryLimitNoDiskUseAllowed"
+    top = find(cmds, "t", {"find": "c", "sort": {"n": -1}, "limit": 3})
+    assert [d["n"] for d in top] == [49, 48, 47]
+
+
+def test_it_updates_each_match_once_when_the_update_moves_its_index_key(cmds):
+    ok(cmds.run("t", {"createIndexes": "c", "indexes": [{"key": {"n": 1}, "name": "n_1"}]}))
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": i, "n": i} for i in range(100)]}))
+    reply = ok(cmds.run("t", {"update": "c", "updates": [{"q": {"n": {"$gte": 0}}, "u": {"$inc": {"n": 1000}},
+                                                          "multi": True}]}))
+    assert reply["n"] == 100 and reply["nModified"] == 100
+    assert sorted(d["n"] for d in find(cmds, "t", {"find": "c"})) == list(range(1000, 1100))
+    assert len(find(cmds, "t", {"find": "c", "filter": {"n": {"$gte": 1050}}})) == 50
+
+
+def test_it_keeps_64_bit_integers_through_inc(cmds):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": 1, "n": Int64(5), "m": 1, "deep": {"n": Int64(1)}}]}))
+    ok(cmds.run("t", {"update": "c", "updates": [{"q": {"_id": 1}, "u": {"$inc": {"n": 1, "m": Int64(1),
+                                                                                 "deep.n": 2}}}]}))
+    doc = find(cmds, "t", {"find": "c"})[0]
+    assert type(doc["n"]) is Int64 and doc["n"] == 6 and type(doc["m"]) is Int64 and type(doc["deep"]["n"]) is Int64

@@ -131,3 +131,22 @@ def test_it_refuses_index_kinds_it_cannot_query(cmds):
     for kind in ("2dsphere", "text", "hashed"):
         reply = cmds.run("t", {"createIndexes": "geo", "indexes": [{"key": {"loc": kind}, "name": f"loc_{kind}"}]})
         assert reply["code"] == 67 and kind in reply["errmsg"]
+
+
+def test_it_applies_unique_only_to_the_documents_a_sparse_or_partial_index_holds(cmds):
+    index(cmds, {"phone": 1}, coll="people", unique=True, sparse=True)
+    index(cmds, {"code": 1}, coll="people", unique=True, partialFilterExpression={"active": True})
+    ok(cmds.run("t", {"insert": "people", "documents": [{"_id": 1}, {"_id": 2}, {"_id": 3, "code": "A"},
+                                                         {"_id": 4, "code": "A", "active": True}]}))
+    reply = ok(cmds.run("t", {"insert": "people", "documents": [{"_id": 5, "code": "A", "active": True}]}))
+    assert reply["writeErrors"][0]["code"] == 11000
+    reply = ok(cmds.run("t", {"insert": "people", "documents": [{"_id": 6, "phone": "1"}, {"_id": 7, "phone": "1"}]}))
+    assert reply["n"] == 1 and reply["writeErrors"][0]["index"] == 1
+    assert [d["_id"] for d in find(cmds, "t", {"find": "people", "filter": {"phone": None}})] == [1, 2, 3, 4]
+
+
+def test_it_refuses_a_unique_index_on_two_documents_missing_the_field(cmds):
+    ok(cmds.run("t", {"insert": "people", "documents": [{"_id": 1}, {"_id": 2}]}))
+    reply = cmds.run("t", {"createIndexes": "people", "indexes": [{"key": {"phone": 1}, "name": "phone_1",
+                                                                   "unique": True}]})
+    assert reply["code"] == 11000
