@@ -104,7 +104,10 @@ class Lease:
         while is_held(self.data_dir.server_lock) and time.monotonic() < deadline:
             time.sleep(0.05)
         if self.process is not None:
-            self.process.poll()
+            try:
+                self.process.wait(max(0.1, deadline - time.monotonic()))  # reap it: no zombie left behind
+            except subprocess.TimeoutExpired:
+                pass
 
     def _ensure_running(self, timeout):
         """Start a server unless one holds the data directory; return its state."""
