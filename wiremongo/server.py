@@ -237,6 +237,7 @@ class Connection:
         reply = {"isWritablePrimary": True, "ismaster": True, "helloOk": True,
                  "maxBsonObjectSize": 16 * 1024 * 1024, "maxMessageSizeBytes": wire.MAX_MESSAGE_BYTES,
                  "maxWriteBatchSize": 100_000, "localTime": datetime.datetime.now(datetime.timezone.utc),
+                 "logicalSessionTimeoutMinutes": 30,  # the engine accepts and ignores lsid
                  "connectionId": self.id, "minWireVersion": 0, "maxWireVersion": MAX_WIRE_VERSION,
                  "readOnly": False, "ok": 1}
         if self.tcp and isinstance(command.get("saslSupportedMechs"), str):
@@ -283,7 +284,7 @@ def _ping(connection, command):
 
 def _build_info(connection, command):
     return {"version": "7.0.0", "versionArray": [7, 0, 0, 0], "gitVersion": "wiremongo",
-            "maxBsonObjectSize": 16 * 1024 * 1024, "ok": 1}
+            "maxBsonObjectSize": 16 * 1024 * 1024, "bits": 64, "ok": 1}
 
 
 def _get_parameter(connection, command):

@@ -11,7 +11,8 @@ class EchoBackend:
         self.seen = []
 
     def run(self, db_name, command):
-        """Remember the command and echo it back."""
+        """Remember the command (without the driver's session id, which engines ignore) and echo it back."""
+        command = {k: v for k, v in command.items() if k != "lsid"}
         self.seen.append((db_name, command))
         if "slow" in command:
             _burn(float(command["slow"]))
