@@ -152,3 +152,16 @@ def _start_killed(data_dir):
     script.write_text("#!/bin/sh\nkill -9 $$\n")
     script.chmod(0o755)
     Lease(data_dir, python=str(script), cwd=ROOT).start()
+
+
+def test_it_refuses_to_share_a_server_without_the_tcp_port_asked_for(tmp_path):
+    lease = Lease(tmp_path, backend=BACKEND, cwd=ROOT).start()
+    try:
+        with pytest.raises(LaunchError, match=r"already runs \(pid \d+\) with TCP port None, not 27999"):
+            Lease(tmp_path, port=27999, backend=BACKEND, cwd=ROOT).start()
+        second = Lease(tmp_path, backend=BACKEND, cwd=ROOT).start()
+        assert second.state["pid"] == lease.state["pid"]
+        second.stop()
+    finally:
+        lease.stop()
+    assert not Path(f"/proc/{lease.state['pid']}").exists()
