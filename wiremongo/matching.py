@@ -12,6 +12,7 @@ import bson
 import mongomock
 from mongomock import filtering
 
+from wiremongo import keys
 from wiremongo.errors import CommandError, bad_value, not_supported
 
 _REFUSED_OPERATORS = {"$where": "$where", "$text": "$text search", "$near": "$near (geo queries)",
@@ -20,6 +21,7 @@ _REFUSED_OPERATORS = {"$where": "$where", "$text": "$text search", "$near": "$ne
                       "$expr": "$expr in a query filter"}
 UPDATE_OPERATORS = {"$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$setOnInsert",
                     "$currentDate", "$push", "$pull", "$pullAll", "$addToSet", "$pop"}
+_REGEX_TYPES = (re.Pattern, bson.regex.Regex)
 _scratch = mongomock.MongoClient().get_database("wiremongo").get_collection("scratch")
 
 
@@ -49,7 +51,39 @@ def matches(filter_doc, doc):
     """Tell whether doc matches filter_doc as MongoDB would."""
     if not filter_doc:
         return True
-    return filtering.filter_applies(filter_doc, doc)
+    return filtering.filter_applies(filter_doc, doc) and _equalities_hold(filter_doc, doc)
+
+
+def _equalities_hold(filter_doc, doc):
+    """Check equality conditions by BSON value, as mongomock's Python == takes True for 1 and ignores key order."""
+    for key, cond in filter_doc.items():
+        if key == "$and":
+            if not all(_equalities_hold(part, doc) for part in cond):
+                return False
+        elif key.startswith("$") or isinstance(cond, _REGEX_TYPES):
+            continue
+        elif isinstance(cond, dict) and cond and all(k.startswith("$") for k in cond):
+            if any(not _has_equal(doc, key, values) for values in _alternatives(cond)):
+                return False
+        elif not _has_equal(doc, key, [cond]):
+            return False
+    return True
+
+
+def _alternatives(cond):
+    """Return the value lists of a condition's $eq and regex-free $in, each needing one equal value."""
+    out = []
+    if "$eq" in cond and not isinstance(cond["$eq"], _REGEX_TYPES):
+        out.append([cond["$eq"]])
+    values = cond.get("$in")
+    if isinstance(values, list) and not any(isinstance(v, _REGEX_TYPES) for v in values):
+        out.append(values)
+    return out
+
+
+def _has_equal(doc, path, values):
+    wanted = {keys.encode(value) for value in values}
+    return any(keys.encode(found) in wanted for found in keys.path_values(doc, path, whole_arrays=True))
 
 
 def project(doc, projection):

@@ -160,3 +160,15 @@ def test_it_keeps_64_bit_integers_through_inc(cmds):
                                                                                  "deep.n": 2}}}]}))
     doc = find(cmds, "t", {"find": "c"})[0]
     assert type(doc["n"]) is Int64 and doc["n"] == 6 and type(doc["m"]) is Int64 and type(doc["deep"]["n"]) is Int64
+
+
+def test_it_tells_booleans_from_numbers_and_key_orders_apart_in_equality(cmds):
+    docs = [{"_id": 1, "v": True}, {"_id": 2, "v": 1}, {"_id": 3, "v": False}, {"_id": 4, "v": 0},
+            {"_id": 5, "v": {"x": 1, "y": 2}}, {"_id": 6, "v": {"y": 2, "x": 1}}, {"_id": 7, "v": [1.0, True]}]
+    ok(cmds.run("t", {"insert": "c", "documents": docs}))
+
+    def ids(filter_doc):
+        return [d["_id"] for d in find(cmds, "t", {"find": "c", "filter": filter_doc})]
+
+    assert ids({"v": 1}) == [2, 7] and ids({"v": True}) == [1, 7] and ids({"v": {"$in": [0]}}) == [4]
+    assert ids({"v": {"x": 1, "y": 2}}) == [5] and ids({"$and": [{"v": {"$eq": False}}]}) == [3]
