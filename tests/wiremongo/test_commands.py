@@ -172,3 +172,6 @@ def test_it_tells_booleans_from_numbers_and_key_orders_apart_in_equality(cmds):
 
     assert ids({"v": 1}) == [2, 7] and ids({"v": True}) == [1, 7] and ids({"v": {"$in": [0]}}) == [4]
     assert ids({"v": {"x": 1, "y": 2}}) == [5] and ids({"$and": [{"v": {"$eq": False}}]}) == [3]
+    assert ids({"v": {"$ne": 0}}) == [1, 2, 3, 5, 6, 7] and ids({"v": {"$nin": [True, 1]}}) == [3, 4, 5, 6]
+    assert ids({"$or": [{"v": 0}, {"v": {"y": 2, "x": 1}}]}) == [4, 6] and ids({"$nor": [{"v": False}]}) == \
+        [1, 2, 4, 5, 6, 7]
