@@ -6,6 +6,7 @@ import logging
 from bson import Int64, ObjectId
 
 from tests.wiremongo.replies import find, ok
+from wiremongo import query
 
 
 def test_it_answers_an_empty_command_with_command_not_found(cmds):
@@ -135,7 +136,6 @@ def test_it_runs_the_aggregation_stages_of_the_subset(cmds):
 
 
 def test_it_refuses_an_unindexed_sort_beyond_its_memory_limit(cmds, monkeypatch):
-    from wiremongo import query
     ok(cmds.run("t", {"insert": "c", "documents": [{"n": i, "pad": "x" * 100} for i in range(50)]}))
     monkeypatch.setattr(query, "MAX_SORT_BYTES", 2_000)
     reply = cmds.run("t", {"find": "c", "sort": {"n": -1}})
