@@ -175,3 +175,9 @@ def test_it_tells_booleans_from_numbers_and_key_orders_apart_in_equality(cmds):
     assert ids({"v": {"$ne": 0}}) == [1, 2, 3, 5, 6, 7] and ids({"v": {"$nin": [True, 1]}}) == [3, 4, 5, 6]
     assert ids({"$or": [{"v": 0}, {"v": {"y": 2, "x": 1}}]}) == [4, 6] and ids({"$nor": [{"v": False}]}) == \
         [1, 2, 4, 5, 6, 7]
+
+
+def test_it_scans_in_natural_order_both_ways(cmds):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": i} for i in (5, 1, 9, 3)]}))
+    assert [d["_id"] for d in find(cmds, "t", {"find": "c", "sort": {"$natural": -1}})] == [3, 9, 1, 5]
+    assert [d["_id"] for d in find(cmds, "t", {"find": "c", "hint": {"$natural": 1}})] == [5, 1, 9, 3]
