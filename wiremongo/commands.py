@@ -16,9 +16,9 @@ from pymongo.errors import OperationFailure
 
 from wiremongo import admin, aggregation, names, reads, writes
 from wiremongo.cursors import Cursors
-from wiremongo.errors import CommandError
+from wiremongo.errors import CommandError, DataDirError
 from wiremongo.scan import Stats
-from wiremongo.storage import Database
+from wiremongo.storage import FORMAT_VERSION, Database
 from wiremongo.ttl import TTLMonitor
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class Commands:
     def __init__(self, data_dir, ttl_interval=60.0):
         self.dir = Path(data_dir).absolute() / "db"
         self.dir.mkdir(parents=True, exist_ok=True)
+        check_data_dir(self.dir)
         self.cursors = Cursors()
         self.stats = Stats()  # documents and keys read since start, for tests and explain
         self._dbs = {}
@@ -107,6 +108,20 @@ class Commands:
             for db in self._dbs.values():
                 db.close()
             self._dbs.clear()
+
+
+def check_data_dir(directory):
+    """Raise DataDirError if directory holds another store's files or another format's databases."""
+    for path in directory.iterdir():
+        if path.is_dir():
+            raise DataDirError(f"{directory} holds databases in another format ({path.name}/ is a directory, as "
+                               "the previous embedded store wrote them); move it away or use another data directory")
+        if names.db_name_of_file(path.name) is not None:
+            with open(path, "rb") as handle:
+                header = handle.read(64)
+            version = int.from_bytes(header[60:64], "big") if len(header) == 64 else FORMAT_VERSION
+            if version not in (0, FORMAT_VERSION):
+                raise DataDirError(f"{path} was written in wiremongo format {version}, not {FORMAT_VERSION}")
 
 
 def internal_error(exc, command):

@@ -30,3 +30,7 @@ def duplicate_key(ns, index_name, key_pattern, key_value):
     shown = ", ".join(f"{name}: {value!r}" for name, value in key_value.items())
     return CommandError(f"E11000 duplicate key error collection: {ns} index: {index_name} dup key: {{ {shown} }}",
                         11000, "DuplicateKey", keyPattern=key_pattern, keyValue=key_value)
+
+
+class DataDirError(Exception):
+    """The data directory holds files wiremongo did not write, or wrote in another format."""

@@ -170,31 +170,37 @@ def prefix_end(key):
     return stripped[:-1] + bytes([stripped[-1] + 1])
 
 
-def path_values(doc, path):
-    """Return the values a dotted path reaches in doc, expanding arrays (MISSING if none)."""
+def path_values(doc, path, whole_arrays=False):
+    """Return the values a dotted path reaches in doc, expanding arrays (MISSING if none).
+
+    With whole_arrays, an array at the end of the path is returned too, not only its elements
+    (what equality compares against).
+    """
     out = []
-    _walk(doc, path.split("."), out)
+    _walk(doc, path.split("."), out, whole_arrays)
     return out or [MISSING]
 
 
-def _walk(value, parts, out):
+def _walk(value, parts, out, whole_arrays):
     if not parts:
         if isinstance(value, list) and value:
             out.extend(value)
+            if whole_arrays:
+                out.append(value)
         else:
             out.append(value)
         return
     if isinstance(value, dict):
         if parts[0] in value:
-            _walk(value[parts[0]], parts[1:], out)
+            _walk(value[parts[0]], parts[1:], out, whole_arrays)
         else:
             out.append(MISSING)
     elif isinstance(value, list):
         if parts[0].isdigit() and int(parts[0]) < len(value):
-            _walk(value[int(parts[0])], parts[1:], out)
+            _walk(value[int(parts[0])], parts[1:], out, whole_arrays)
         for item in value:
             if isinstance(item, dict):
-                _walk(item, parts, out)
+                _walk(item, parts, out, whole_arrays)
     else:
         out.append(MISSING)
 

@@ -11,7 +11,9 @@ import re
 import bson
 import mongomock
 from mongomock import filtering
+from pymongo.errors import OperationFailure
 
+from wiremongo import keys
 from wiremongo.errors import CommandError, bad_value, not_supported
 
 _REFUSED_OPERATORS = {"$where": "$where", "$text": "$text search", "$near": "$near (geo queries)",
@@ -20,6 +22,8 @@ _REFUSED_OPERATORS = {"$where": "$where", "$text": "$text search", "$near": "$ne
                       "$expr": "$expr in a query filter"}
 UPDATE_OPERATORS = {"$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename", "$setOnInsert",
                     "$currentDate", "$push", "$pull", "$pullAll", "$addToSet", "$pop"}
+_REGEX_TYPES = (re.Pattern, bson.regex.Regex)
+NOTHING = filtering.NOTHING
 _scratch = mongomock.MongoClient().get_database("wiremongo").get_collection("scratch")
 
 
@@ -49,7 +53,81 @@ def matches(filter_doc, doc):
     """Tell whether doc matches filter_doc as MongoDB would."""
     if not filter_doc:
         return True
-    return filtering.filter_applies(filter_doc, doc)
+    return _matcher.apply(filter_doc, doc)
+
+
+def _key(value):
+    return keys.encode(keys.MISSING if value is NOTHING else value)
+
+
+def _strict_eq(doc_val, search_val):
+    return _key(doc_val) == _key(search_val)
+
+
+def _strict_in(doc_val, search_val):
+    if not isinstance(search_val, (list, tuple)):
+        raise OperationFailure("$in needs an array")
+    regexes = [value for value in search_val if isinstance(value, _REGEX_TYPES)]
+    wanted = {_key(value) for value in search_val if not isinstance(value, _REGEX_TYPES)}
+    candidates = list(doc_val) + [doc_val] if isinstance(doc_val, list) and doc_val else [doc_val]
+    for candidate in candidates:
+        if _key(candidate) in wanted:
+            return True
+        if isinstance(candidate, str) and any(filtering._regex(candidate, regex) for regex in regexes):
+            return True
+    return False
+
+
+class _Matcher(filtering._Filterer):
+    """mongomock's matcher with equality by BSON value: Python's == takes True for 1 and ignores key order."""
+
+    def __init__(self):
+        super().__init__()
+        self._operator_map.update({
+            "$eq": filtering._list_expand(_strict_eq),
+            "$ne": filtering._list_expand(lambda dv, sv: not _strict_eq(dv, sv), negative=True),
+            "$in": _strict_in,
+            "$nin": lambda dv, sv: not _strict_in(dv, sv),
+        })
+
+    def apply(self, search_filter, document):
+        """Match as mongomock does, then hold plain equalities to BSON equality."""
+        return super().apply(search_filter, document) and _equalities_hold(search_filter, document)
+
+
+_matcher = _Matcher()
+
+
+def _equalities_hold(filter_doc, doc):
+    """Check equality conditions by BSON value, as mongomock's Python == takes True for 1 and ignores key order."""
+    for key, cond in filter_doc.items():
+        if key == "$and":
+            if not all(_equalities_hold(part, doc) for part in cond):
+                return False
+        elif key.startswith("$") or isinstance(cond, _REGEX_TYPES):
+            continue
+        elif isinstance(cond, dict) and cond and all(k.startswith("$") for k in cond):
+            if any(not _has_equal(doc, key, values) for values in _alternatives(cond)):
+                return False
+        elif not _has_equal(doc, key, [cond]):
+            return False
+    return True
+
+
+def _alternatives(cond):
+    """Return the value lists of a condition's $eq and regex-free $in, each needing one equal value."""
+    out = []
+    if "$eq" in cond and not isinstance(cond["$eq"], _REGEX_TYPES):
+        out.append([cond["$eq"]])
+    values = cond.get("$in")
+    if isinstance(values, list) and not any(isinstance(v, _REGEX_TYPES) for v in values):
+        out.append(values)
+    return out
+
+
+def _has_equal(doc, path, values):
+    wanted = {keys.encode(value) for value in values}
+    return any(keys.encode(found) in wanted for found in keys.path_values(doc, path, whole_arrays=True))
 
 
 def project(doc, projection):

@@ -50,9 +50,11 @@ def plan(coll, filter_doc, sort=None, hint=None):
     """Return the Plan for reading coll with filter_doc in sort order."""
     sort = list((sort or {}).items())
     conditions = _conditions(filter_doc)
+    natural = _natural(sort, hint)
+    if natural is not None:
+        return natural
     if hint is not None:
-        chosen = _hinted(coll, hint)
-        return _plan_on(chosen, conditions, sort, filter_doc) if chosen else Plan(sorted=not sort)
+        return _plan_on(_hinted(coll, hint), conditions, sort, filter_doc)
     # A partial or sparse index lacks documents a query may match: used only when hinted.
     candidates = [ID_INDEX] + [i for i in coll.indexes
                                if "partialFilterExpression" not in i.spec and not i.spec.get("sparse")]
@@ -60,9 +62,18 @@ def plan(coll, filter_doc, sort=None, hint=None):
     return best if _score(best) > (0, 0) else Plan(sorted=not sort)
 
 
-def _hinted(coll, hint):
+def _natural(sort, hint):
+    """Return the collection scan a $natural sort or hint asks for (backward if -1), else None."""
+    if sort and sort[0][0] == "$natural":
+        if len(sort) > 1:
+            raise bad_value("$natural sort cannot be combined with other sort fields")
+        return Plan(backward=sort[0][1] < 0, sorted=True)
     if isinstance(hint, dict) and list(hint) == ["$natural"]:
-        return None
+        return Plan(backward=hint["$natural"] < 0, sorted=not sort)
+    return None
+
+
+def _hinted(coll, hint):
     for index in [ID_INDEX] + coll.indexes:
         if hint == index.name or (isinstance(hint, dict) and list(hint.items()) == list(index.spec["key"].items())):
             return index

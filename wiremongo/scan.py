@@ -38,7 +38,7 @@ def scan(db, coll, plan, conn=None, stats=None):
     else:
         get_conn = (lambda: conn) if isinstance(conn, sqlite3.Connection) else conn
     if plan.index is None:
-        rows = _collscan(coll, get_conn)
+        rows = _collscan(coll, get_conn, plan.backward)
     else:
         rows = _ranges(coll, plan, get_conn)
     seen = set() if plan.index is not None and plan.index.multikey else None
@@ -59,9 +59,10 @@ def _chunks():
         size = min(size * 4, MAX_CHUNK)
 
 
-def _collscan(coll, get_conn):
-    last = 0
-    sql = f"SELECT rid, doc FROM {coll.table} WHERE rid > ? ORDER BY rid LIMIT ?"
+def _collscan(coll, get_conn, backward=False):
+    last = 2 ** 63 - 1 if backward else 0
+    sql = f"SELECT rid, doc FROM {coll.table} WHERE rid {'<' if backward else '>'} ? " \
+          f"ORDER BY rid {'DESC' if backward else ''} LIMIT ?"
     for size in _chunks():
         rows = get_conn().execute(sql, (last, size)).fetchall()
         yield from rows

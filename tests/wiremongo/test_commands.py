@@ -6,6 +6,7 @@ import logging
 from bson import Int64, ObjectId
 
 from tests.wiremongo.replies import find, ok
+from wiremongo import query
 
 
 def test_it_answers_an_empty_command_with_command_not_found(cmds):
@@ -135,7 +136,6 @@ def test_it_runs_the_aggregation_stages_of_the_subset(cmds):
 
 
 def test_it_refuses_an_unindexed_sort_beyond_its_memory_limit(cmds, monkeypatch):
-    from wiremongo import query
     ok(cmds.run("t", {"insert": "c", "documents": [{"n": i, "pad": "x" * 100} for i in range(50)]}))
     monkeypatch.setattr(query, "MAX_SORT_BYTES", 2_000)
     reply = cmds.run("t", {"find": "c", "sort": {"n": -1}})
@@ -160,3 +160,24 @@ def test_it_keeps_64_bit_integers_through_inc(cmds):
                                                                                  "deep.n": 2}}}]}))
     doc = find(cmds, "t", {"find": "c"})[0]
     assert type(doc["n"]) is Int64 and doc["n"] == 6 and type(doc["m"]) is Int64 and type(doc["deep"]["n"]) is Int64
+
+
+def test_it_tells_booleans_from_numbers_and_key_orders_apart_in_equality(cmds):
+    docs = [{"_id": 1, "v": True}, {"_id": 2, "v": 1}, {"_id": 3, "v": False}, {"_id": 4, "v": 0},
+            {"_id": 5, "v": {"x": 1, "y": 2}}, {"_id": 6, "v": {"y": 2, "x": 1}}, {"_id": 7, "v": [1.0, True]}]
+    ok(cmds.run("t", {"insert": "c", "documents": docs}))
+
+    def ids(filter_doc):
+        return [d["_id"] for d in find(cmds, "t", {"find": "c", "filter": filter_doc})]
+
+    assert ids({"v": 1}) == [2, 7] and ids({"v": True}) == [1, 7] and ids({"v": {"$in": [0]}}) == [4]
+    assert ids({"v": {"x": 1, "y": 2}}) == [5] and ids({"$and": [{"v": {"$eq": False}}]}) == [3]
+    assert ids({"v": {"$ne": 0}}) == [1, 2, 3, 5, 6, 7] and ids({"v": {"$nin": [True, 1]}}) == [3, 4, 5, 6]
+    assert ids({"$or": [{"v": 0}, {"v": {"y": 2, "x": 1}}]}) == [4, 6] and ids({"$nor": [{"v": False}]}) == \
+        [1, 2, 4, 5, 6, 7]
+
+
+def test_it_scans_in_natural_order_both_ways(cmds):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": i} for i in (5, 1, 9, 3)]}))
+    assert [d["_id"] for d in find(cmds, "t", {"find": "c", "sort": {"$natural": -1}})] == [3, 9, 1, 5]
+    assert [d["_id"] for d in find(cmds, "t", {"find": "c", "hint": {"$natural": 1}})] == [5, 1, 9, 3]

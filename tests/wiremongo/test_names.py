@@ -2,7 +2,11 @@
 
 import os
 
+import pytest
+
 from tests.wiremongo.replies import find, ok
+from wiremongo.commands import Commands
+from wiremongo.errors import DataDirError
 
 HOSTILE_DBS = ["../outside", "/tmp/abs", "a/b", "a\\b", "a.b", "", "x" * 64, "nul\x00", "sp ace", "$db"]
 HOSTILE_COLLECTIONS = ["/tmp/abs.sqlite", "../../outside", "a\x00b", "$cmd.x", "", ".hidden", "system.js", "a\\b"]
@@ -34,3 +38,19 @@ def test_it_keeps_a_legal_but_odd_name_inside_its_database_file(cmds, tmp_path):
     assert find(cmds, "weird-名字", {"find": "a.b c"})[0]["x"] == 1
     assert [d["name"] for d in ok(cmds.run("admin", {"listDatabases": 1}))["databases"]] == ["weird-名字"]
     assert all(name.startswith("d_") for name in os.listdir(tmp_path / "data" / "db"))
+
+
+def test_it_refuses_a_data_directory_another_store_wrote(tmp_path):
+    (tmp_path / "db" / "liftwatch").mkdir(parents=True)
+    with pytest.raises(DataDirError) as caught:
+        Commands(tmp_path)
+    assert "another format" in str(caught.value)
+
+
+def test_it_reopens_its_own_files(tmp_path):
+    first = Commands(tmp_path)
+    ok(first.run("t", {"insert": "c", "documents": [{"_id": 1}]}))
+    first.close()
+    second = Commands(tmp_path)
+    assert find(second, "t", {"find": "c"}) == [{"_id": 1}]
+    second.close()
