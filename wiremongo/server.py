@@ -18,6 +18,7 @@ import time
 from wiremongo import wire
 from wiremongo.auth import Authenticator, load_or_create_credentials
 from wiremongo.datadir import StartError, answers, lock
+from wiremongo.errors import DataDirError
 
 log = logging.getLogger("wiremongo")
 
@@ -63,7 +64,10 @@ class Server:
             self._listeners.append((self._bind_tcp(), True))
             credentials = load_or_create_credentials(self.data_dir.path)
             self.authenticator = Authenticator(credentials["user"], credentials["password"])
-        self.backend = self.backend_factory(self.data_dir.path)
+        try:
+            self.backend = self.backend_factory(self.data_dir.path)
+        except DataDirError as exc:
+            raise StartError(str(exc)) from None
         for listener, needs_auth in self._listeners:
             listener.settimeout(0.5)  # the accept loop looks at the stop flag this often
             threading.Thread(target=self._accept, args=(listener, needs_auth), daemon=True,

@@ -129,6 +129,15 @@ def test_it_exits_2_with_one_line_on_a_data_directory_of_another_version(tmp_pat
     assert run_alone(older).returncode == 2
 
 
+def test_it_exits_2_with_one_line_when_the_engine_refuses_the_data_directory(tmp_path):
+    (tmp_path / "format-version").write_text("wiremongo 1\n")
+    (tmp_path / "db" / "liftwatch").mkdir(parents=True)  # a folder per database: another store's layout
+    result = subprocess.run([sys.executable, "-m", "wiremongo", "--data-dir", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0
+    assert "another format" in result.stderr
+
+
 def test_it_refuses_a_second_server_on_the_same_data_directory(tmp_path):
     lease = Lease(tmp_path, backend=BACKEND, cwd=ROOT).start()
     try:
