@@ -73,13 +73,25 @@ class Lease:
             self.data_dir.prepare()
         except StartError as exc:
             raise LaunchError(str(exc)) from None
-        self._users = lock(self.data_dir.users_lock, fcntl.LOCK_SH)
+        self._users = self._join_users(timeout)
         try:
             self.state = self._ensure_running(timeout)
         except BaseException:
             self._users.close()
             raise
         return self
+
+    def _join_users(self, timeout):
+        """Take a shared lock on users.lock; a server that is stopping holds it exclusively meanwhile."""
+        deadline = time.monotonic() + timeout
+        while True:
+            held = lock(self.data_dir.users_lock, fcntl.LOCK_SH, blocking=False)
+            if held is not None:
+                return held
+            if time.monotonic() > deadline:
+                raise LaunchError(f"the embedded database of {self.data_dir.path} is stopping and did not "
+                                  f"finish within {timeout:.0f} s")
+            time.sleep(0.02)
 
     def supervise(self):
         """Restart the server on a thread whenever it dies, until stop()."""

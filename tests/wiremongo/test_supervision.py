@@ -1,5 +1,6 @@
 """The server goes with its last user however that user ends, and comes back when it dies."""
 
+import fcntl
 import os
 import signal
 import socket
@@ -174,3 +175,11 @@ def test_it_refuses_to_share_a_server_without_the_tcp_port_asked_for(tmp_path):
     finally:
         lease.stop()
     assert not Path(f"/proc/{lease.state['pid']}").exists()
+
+
+def test_it_gives_up_on_a_server_that_never_finishes_stopping(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / "users.lock", "a+") as stuck:
+        fcntl.flock(stuck, fcntl.LOCK_EX)  # what a stopping server holds
+        with pytest.raises(LaunchError, match="is stopping and did not finish within 1 s"):
+            Lease(tmp_path, backend=BACKEND, cwd=ROOT).start(timeout=1.0)
