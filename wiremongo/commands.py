@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
 _CODEC = bson.CodecOptions(document_class=dict, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
 _TRANSACTIONS = {"startTransaction", "autocommit"}
+# MongoDB commands wiremongo does not implement: refused by name, not "no such command".
+_KNOWN_ELSEWHERE = {"collMod", "mapReduce", "validate", "compact", "reIndex", "convertToCapped",
+                    "cloneCollectionAsCapped", "createUser", "updateUser", "dropUser", "usersInfo", "createRole",
+                    "commitTransaction", "abortTransaction", "bulkWrite", "geoSearch", "shardCollection",
+                    "replSetGetStatus", "serverStatus", "currentOp", "killOp", "fsync", "profile", "setParameter",
+                    "getLog", "hostInfo", "listCommands", "connectionStatus", "getCmdLineOpts", "top",
+                    "createSearchIndexes", "dropSearchIndex", "updateSearchIndex", "analyzeShardKey"}
 
 
 class Commands:
@@ -58,6 +65,8 @@ class Commands:
             raise CommandError("no such command: ''", 59, "CommandNotFound")
         name = next(iter(command))
         handler = self._handlers.get(name)
+        if handler is None and name in _KNOWN_ELSEWHERE:
+            raise CommandError(f"the command {name} is not supported by wiremongo", 115, "CommandNotSupported")
         if handler is None:
             raise CommandError(f"no such command: '{name}'", 59, "CommandNotFound")
         names.check_db_name(db_name)

@@ -78,6 +78,38 @@ def _strict_in(doc_val, search_val):
     return False
 
 
+_TYPE_NAMES = {1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 7: "objectId", 8: "bool",
+               9: "date", 10: "null", 11: "regex", 13: "javascript", 16: "int", 17: "timestamp", 18: "long",
+               19: "decimal", -1: "minKey", 127: "maxKey"}
+_TAG_NAMES = {keys.STRING: "string", keys.OBJECT: "object", keys.ARRAY: "array", keys.BINARY: "binData",
+              keys.OID: "objectId", keys.BOOL: "bool", keys.DATE: "date", keys.NULL: "null", keys.REGEX: "regex",
+              keys.CODE: "javascript", keys.TIMESTAMP: "timestamp", keys.MINKEY: "minKey", keys.MAXKEY: "maxKey"}
+
+
+def _type_name(value):
+    """Return MongoDB's $type alias of a stored value."""
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, bson.Decimal128):
+        return "decimal"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "long" if type(value) is bson.Int64 or not -2**31 <= value < 2**31 else "int"
+    return _TAG_NAMES[keys.type_byte(value)]
+
+
+def _type_op(doc_val, search_val):
+    if doc_val is NOTHING:
+        return False
+    wanted = set()
+    for alias in search_val if isinstance(search_val, list) else [search_val]:
+        name = _TYPE_NAMES.get(alias, alias) if isinstance(alias, (int, float)) else alias
+        if name not in set(_TYPE_NAMES.values()) | {"number"}:
+            raise bad_value(f"Unknown type name alias: {alias}")
+        wanted |= {"double", "int", "long", "decimal"} if name == "number" else {name}
+    values = [doc_val] + (list(doc_val) if isinstance(doc_val, list) else [])
+    return any(_type_name(value) in wanted for value in values)
+
+
 class _Matcher(filtering._Filterer):
     """mongomock's matcher with equality by BSON value: Python's == takes True for 1 and ignores key order."""
 
@@ -88,6 +120,7 @@ class _Matcher(filtering._Filterer):
             "$ne": filtering._list_expand(lambda dv, sv: not _strict_eq(dv, sv), negative=True),
             "$in": _strict_in,
             "$nin": lambda dv, sv: not _strict_in(dv, sv),
+            "$type": _type_op,
         })
 
     def apply(self, search_filter, document):

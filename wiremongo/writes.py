@@ -83,6 +83,7 @@ def cmd_update(ctx, db_name, cmd):
     check_fields(cmd, {"updates", "ordered"})
     name = collection_name(db_name, cmd)
     specs = _statements(cmd, "updates")
+    _check_statements(specs, "update.updates", _UPDATE_FIELDS)
     totals = {"n": 0, "nModified": 0}
     upserted = []
     with ctx.writing(db_name) as txn:
@@ -105,13 +106,18 @@ def cmd_update(ctx, db_name, cmd):
 _UPDATE_FIELDS = {"q", "u", "multi", "upsert", "hint", "collation", "arrayFilters", "c"}
 
 
+def _check_statements(specs, name, allowed):
+    """Refuse the whole command when a statement is not an object or has a field MongoDB 7 does not know."""
+    for spec in specs:
+        if not isinstance(spec, dict):
+            raise CommandError(f"BSON field '{name}' must be an array of objects", 14, "TypeMismatch")
+        unknown = set(spec) - allowed
+        if unknown:
+            raise CommandError(f"BSON field '{name}.{unknown.pop()}' is an unknown field.", 40415, "Location40415")
+
+
 def update_statement(txn, coll, spec):
     """Apply one update statement; return (matched, modified, upserted _id or None)."""
-    if not isinstance(spec, dict):
-        raise CommandError("update statement must be an object", 14, "TypeMismatch")
-    unknown = set(spec) - _UPDATE_FIELDS
-    if unknown:
-        raise CommandError(f"BSON field 'update.updates.{unknown.pop()}' is an unknown field.", 40415, "Location40415")
     _refuse_extras(spec)
     filter_doc = matching.check_filter(spec.get("q") or {})
     update = spec.get("u")
@@ -165,6 +171,7 @@ def cmd_delete(ctx, db_name, cmd):
     check_fields(cmd, {"deletes", "ordered"})
     name = collection_name(db_name, cmd)
     specs = _statements(cmd, "deletes")
+    _check_statements(specs, "delete.deletes", {"q", "limit", "hint", "collation"})
     deleted = [0]
     db = ctx.database(db_name)
     if db is None or db.collection(name) is None:
@@ -179,8 +186,6 @@ def cmd_delete(ctx, db_name, cmd):
 
 def delete_statement(txn, coll, spec):
     """Delete the documents one statement names; return how many."""
-    if not isinstance(spec, dict) or set(spec) - {"q", "limit", "hint", "collation"}:
-        raise CommandError("bad delete statement", 9, "FailedToParse")
     check_collation(spec.get("collation"))
     if coll is None:
         return 0

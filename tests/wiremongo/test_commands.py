@@ -181,3 +181,23 @@ def test_it_scans_in_natural_order_both_ways(cmds):
     ok(cmds.run("t", {"insert": "c", "documents": [{"_id": i} for i in (5, 1, 9, 3)]}))
     assert [d["_id"] for d in find(cmds, "t", {"find": "c", "sort": {"$natural": -1}})] == [3, 9, 1, 5]
     assert [d["_id"] for d in find(cmds, "t", {"find": "c", "hint": {"$natural": 1}})] == [5, 1, 9, 3]
+
+
+def test_it_matches_by_type_including_null_and_numbers(cmds):
+    docs = [{"_id": 1, "v": None}, {"_id": 2, "v": 1}, {"_id": 3, "v": Int64(1)}, {"_id": 4, "v": 1.5},
+            {"_id": 5, "v": "s"}, {"_id": 6, "v": [True]}, {"_id": 7}]
+    ok(cmds.run("t", {"insert": "c", "documents": docs}))
+
+    def ids(alias):
+        return [d["_id"] for d in find(cmds, "t", {"find": "c", "filter": {"v": {"$type": alias}}})]
+
+    assert ids("null") == [1] and ids(10) == [1] and ids("int") == [2] and ids("long") == [3]
+    assert ids("number") == [2, 3, 4] and ids(["string", "bool"]) == [5, 6] and ids("array") == [6]
+    assert cmds.run("t", {"find": "c", "filter": {"v": {"$type": "nonsense"}}})["code"] == 2
+
+
+def test_it_refuses_a_statement_field_mongodb_7_does_not_know_for_the_whole_command(cmds):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": 1}, {"_id": 2}]}))
+    reply = cmds.run("t", {"update": "c", "updates": [{"q": {}, "u": {"$set": {"x": 1}}, "sort": {"_id": -1}}]})
+    assert reply["ok"] == 0.0 and reply["code"] == 40415 and "sort" in reply["errmsg"]
+    assert cmds.run("t", {"collMod": "c"})["code"] == 115

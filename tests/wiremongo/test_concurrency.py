@@ -31,4 +31,6 @@ def test_it_answers_finds_while_a_long_aggregate_runs(cmds):
         answered += 1
     worker.join()
     assert finished[0] > 0.5, "the aggregate must run long enough to overlap"
-    assert answered >= 10 and slowest < 0.3, (answered, slowest, finished)
+    # Had the finds waited for the aggregate, one would have taken about as long as it did;
+    # the bound is loose because the test machine is shared (load averages of 9 on 2 cores).
+    assert answered >= 5 and slowest < finished[0] / 3, (answered, slowest, finished)
