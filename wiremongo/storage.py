@@ -233,6 +233,8 @@ class Transaction:
                                     (keys.encode(doc["_id"]), raw)).lastrowid
         except sqlite3.IntegrityError:
             raise duplicate_key(self._ns(coll), "_id_", {"_id": 1}, {"_id": doc["_id"]}) from None
+        if any("partialFilterExpression" in index.spec for index in coll.indexes):
+            doc = bson.decode(raw)  # the matcher compares naive UTC datetimes, as stored
         for index in coll.indexes:
             self._add_keys(coll, index, rid, doc)
         return rid

@@ -150,3 +150,13 @@ def test_it_refuses_a_unique_index_on_two_documents_missing_the_field(cmds):
     reply = cmds.run("t", {"createIndexes": "people", "indexes": [{"key": {"phone": 1}, "name": "phone_1",
                                                                    "unique": True}]})
     assert reply["code"] == 11000
+
+
+def test_it_checks_a_partial_index_filter_on_timezone_aware_inserts(cmds):
+    since = datetime.datetime(2026, 1, 1)
+    index(cmds, {"code": 1}, coll="claims", unique=True, partialFilterExpression={"at": {"$gte": since}})
+    aware = datetime.datetime(2026, 5, 1, tzinfo=datetime.timezone.utc)
+    ok(cmds.run("t", {"insert": "claims", "documents": [{"code": "A", "at": aware}, {"code": "A", "at": since.replace(
+        year=2025)}]}))
+    reply = ok(cmds.run("t", {"insert": "claims", "documents": [{"code": "A", "at": aware}]}))
+    assert reply["writeErrors"][0]["code"] == 11000
