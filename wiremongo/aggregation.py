@@ -1,4 +1,5 @@
-"""The aggregate command: a leading $match/$sort/$skip/$limit runs on the indexes, the rest in mongomock.
+"""The aggregate command: a leading $match/$sort/$skip/$limit runs on the indexes, a simple $group
+streams (wiremongo/grouping.py), the rest runs in mongomock.
 
 pymongo's count_documents sends [$match, $skip?, $limit?, $group {_id: 1, n: {$sum: 1}}]; that shape
 is answered by counting, from index entries alone when the index is exact.
@@ -6,7 +7,7 @@ is answered by counting, from index entries alone when the index is exact.
 
 from mongomock import aggregate as mongomock_aggregate
 
-from wiremongo import query
+from wiremongo import grouping, query
 from wiremongo.errors import CommandError, bad_value, not_supported
 from wiremongo.matching import check_filter
 from wiremongo.options import check_fields, check_hint_type, collection_name
@@ -64,6 +65,8 @@ def run_pipeline(ctx, db, coll, pipeline, hint=None):
         return [{"_id": group_id, field: n}] if n else []
     filter_doc, sort, skip, limit, rest = _leading(pipeline)
     docs = query.find(db, coll, filter_doc, sort, skip, limit, hint, stats=ctx.stats)
+    if rest and "$group" in rest[0] and grouping.streamable(rest[0]["$group"]):
+        docs, rest = grouping.group(docs, rest[0]["$group"]), rest[1:]
     if not rest:
         return docs
     return list(mongomock_aggregate.process_pipeline(list(docs), None, rest, None))
