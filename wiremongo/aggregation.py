@@ -10,7 +10,7 @@ from mongomock import aggregate as mongomock_aggregate
 from wiremongo import grouping, query
 from wiremongo.errors import CommandError, bad_value, not_supported
 from wiremongo.matching import check_filter
-from wiremongo.options import check_fields, check_hint_type, collection_name
+from wiremongo.options import check_fields, check_hint_type, collection_name, cursor_batch_size
 
 SUPPORTED = {"$match", "$group", "$sort", "$limit", "$skip", "$count", "$project", "$unwind", "$addFields",
              "$set", "$unset", "$sortByCount", "$replaceRoot"}
@@ -29,7 +29,7 @@ def cmd_aggregate(ctx, db_name, cmd):
     db = ctx.database(db_name)
     coll = db.collection(name) if db is not None else None
     docs = run_pipeline(ctx, db, coll, pipeline, check_hint_type(cmd.get("hint")))
-    return ctx.cursors.first_batch(f"{db_name}.{name}", docs, cursor.get("batchSize"))
+    return ctx.cursors.first_batch(f"{db_name}.{name}", docs, cursor_batch_size(cmd))
 
 
 def _checked(pipeline):
@@ -41,9 +41,27 @@ def _checked(pipeline):
         name = next(iter(stage))
         if name not in SUPPORTED:
             raise not_supported(f"the aggregation stage {name}")
-        if name == "$match":
-            check_filter(stage[name])
+        _check_stage(name, stage[name])
     return [part for stage in pipeline for part in _rewritten(stage)]
+
+
+_SHAPES = {"$match": dict, "$group": dict, "$project": dict, "$addFields": dict, "$set": dict, "$sort": dict,
+           "$replaceRoot": dict, "$count": str, "$unwind": (str, dict), "$unset": (str, list)}
+
+
+def _check_stage(name, value):
+    """Refuse a stage whose argument has the wrong shape, as MongoDB does before running anything."""
+    if name in ("$skip", "$limit"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "$skip" else 1):
+            raise bad_value(f"invalid argument to {name} stage: {value!r}")
+    elif name in _SHAPES and not isinstance(value, _SHAPES[name]):
+        raise CommandError(f"the {name} stage specification has the wrong type", 14, "TypeMismatch")
+    if name == "$match":
+        check_filter(value)
+    if name == "$sort" and (not value or any(d not in (1, -1) for d in value.values())):
+        raise bad_value("$sort key ordering must be 1 (for ascending) or -1 (for descending)")
+    if name == "$unset" and isinstance(value, list) and not all(isinstance(f, str) for f in value):
+        raise bad_value("$unset specification must be a string or an array of strings")
 
 
 def _rewritten(stage):
