@@ -52,8 +52,10 @@ def test_it_reads_only_the_24_documents_of_a_sorted_limited_find(big):
 
 
 def test_it_streams_a_sort_on_an_index_prefix_in_both_directions(big):
-    last, read = reads(big, {"find": "records", "sort": {"elevator_id": -1, "date": -1}, "limit": 5})
-    assert read <= 6 and [d["_id"] for d in last] == [49_999 - 2_000 * k for k in range(5)]
+    last, read = reads(big, {"find": "records", "sort": {"elevator_id": -1, "date": 1}, "limit": 5})
+    assert read <= 6 and [d["_id"] for d in last] == [1_999 + 2_000 * k for k in range(5)]
+    first, read = reads(big, {"find": "records", "sort": {"elevator_id": 1, "date": -1}, "limit": 2})
+    assert read <= 3 and [d["_id"] for d in first] == [48_000, 46_000]
     oldest, read = reads(big, {"find": "records", "sort": {"firm_id": 1}, "limit": 3})
     assert read <= 4 and all(d["firm_id"] == "F00" for d in oldest)
 
@@ -63,6 +65,9 @@ def test_it_uses_ranges_and_in_on_indexed_fields(big):
     docs, read = reads(big, {"find": "records", "filter": {"elevator_id": "E00003", "date": {"$gte": since}}})
     assert [d["_id"] for d in docs] == [48_003]
     assert read == 1
+    until = START + datetime.timedelta(hours=4_003)
+    docs, read = reads(big, {"find": "records", "filter": {"elevator_id": "E00003", "date": {"$lt": until}}})
+    assert [d["_id"] for d in docs] == [2_003, 3] and read == 2
     docs, read = reads(big, {"find": "records", "filter": {"elevator_id": {"$in": ["E00001", "E00002"]}}})
     assert len(docs) == 50 and read == 50
 
