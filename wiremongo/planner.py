@@ -1,8 +1,8 @@
 """Choose an index for a filter and sort, and turn the filter into key ranges on it.
 
-Index keys are stored ascending whatever the declared direction, so a sort on an index
-prefix in one direction is a forward scan and in the other a backward one. Bounds are a
-superset: every candidate is checked again by the exact matcher.
+Index keys hold each component in its declared direction (descending ones byte-inverted),
+so a sort that follows an index prefix is a forward scan, and its exact reverse a backward
+one. Bounds are a superset: every candidate is checked again by the exact matcher.
 """
 
 import dataclasses
