@@ -5,7 +5,7 @@ import os
 from wiremongo import names
 from wiremongo.errors import CommandError, not_supported
 from wiremongo.matching import check_filter, matches
-from wiremongo.options import check_collation, check_fields, collection_name
+from wiremongo.options import check_collation, check_fields, collection_name, cursor_batch_size
 
 _INDEX_OPTIONS = {"key", "name", "unique", "sparse", "expireAfterSeconds", "partialFilterExpression", "background",
                   "v", "ns"}
@@ -50,8 +50,7 @@ def cmd_list_collections(ctx, db_name, cmd):
                "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}}
         if matches(wanted, doc):
             docs.append({"name": name, "type": "collection"} if cmd.get("nameOnly") else doc)
-    batch = (cmd.get("cursor") or {}).get("batchSize")
-    return ctx.cursors.first_batch(f"{db_name}.$cmd.listCollections", docs, batch)
+    return ctx.cursors.first_batch(f"{db_name}.$cmd.listCollections", docs, cursor_batch_size(cmd))
 
 
 def cmd_list_databases(ctx, db_name, cmd):
@@ -94,7 +93,7 @@ def _checked_index_spec(spec):
         raise CommandError("index specification must have a non-empty 'key' object", 67, "CannotCreateIndex")
     check_collation(spec.get("collation"))
     for field, kind in spec["key"].items():
-        if kind in _REFUSED_KINDS:
+        if isinstance(kind, str) and kind in _REFUSED_KINDS:
             raise CommandError(f"{kind} indexes are not supported by wiremongo", 67, "CannotCreateIndex")
         if isinstance(kind, bool) or not isinstance(kind, (int, float)) or kind == 0:
             raise CommandError(f"Values in the index key pattern must be 1 or -1: {field}: {kind!r}", 67,
@@ -149,8 +148,7 @@ def cmd_list_indexes(ctx, db_name, cmd):
     if coll is None:
         raise CommandError(f"ns does not exist: {db_name}.{name}", 26, "NamespaceNotFound")
     docs = [{"v": 2, "key": {"_id": 1}, "name": "_id_"}] + [dict(index.spec) for index in coll.indexes]
-    batch = (cmd.get("cursor") or {}).get("batchSize")
-    return ctx.cursors.first_batch(f"{db_name}.{name}", docs, batch)
+    return ctx.cursors.first_batch(f"{db_name}.{name}", docs, cursor_batch_size(cmd))
 
 
 def cmd_drop_indexes(ctx, db_name, cmd):

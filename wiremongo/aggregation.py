@@ -1,4 +1,5 @@
-"""The aggregate command: a leading $match/$sort/$skip/$limit runs on the indexes, the rest in mongomock.
+"""The aggregate command: a leading $match/$sort/$skip/$limit runs on the indexes, a simple $group
+streams (wiremongo/grouping.py), the rest runs in mongomock.
 
 pymongo's count_documents sends [$match, $skip?, $limit?, $group {_id: 1, n: {$sum: 1}}]; that shape
 is answered by counting, from index entries alone when the index is exact.
@@ -6,10 +7,10 @@ is answered by counting, from index entries alone when the index is exact.
 
 from mongomock import aggregate as mongomock_aggregate
 
-from wiremongo import query
+from wiremongo import grouping, query
 from wiremongo.errors import CommandError, bad_value, not_supported
 from wiremongo.matching import check_filter
-from wiremongo.options import check_fields, check_hint_type, collection_name
+from wiremongo.options import check_fields, check_hint_type, collection_name, cursor_batch_size
 
 SUPPORTED = {"$match", "$group", "$sort", "$limit", "$skip", "$count", "$project", "$unwind", "$addFields",
              "$set", "$unset", "$sortByCount", "$replaceRoot"}
@@ -28,7 +29,7 @@ def cmd_aggregate(ctx, db_name, cmd):
     db = ctx.database(db_name)
     coll = db.collection(name) if db is not None else None
     docs = run_pipeline(ctx, db, coll, pipeline, check_hint_type(cmd.get("hint")))
-    return ctx.cursors.first_batch(f"{db_name}.{name}", docs, cursor.get("batchSize"))
+    return ctx.cursors.first_batch(f"{db_name}.{name}", docs, cursor_batch_size(cmd))
 
 
 def _checked(pipeline):
@@ -40,9 +41,27 @@ def _checked(pipeline):
         name = next(iter(stage))
         if name not in SUPPORTED:
             raise not_supported(f"the aggregation stage {name}")
-        if name == "$match":
-            check_filter(stage[name])
+        _check_stage(name, stage[name])
     return [part for stage in pipeline for part in _rewritten(stage)]
+
+
+_SHAPES = {"$match": dict, "$group": dict, "$project": dict, "$addFields": dict, "$set": dict, "$sort": dict,
+           "$replaceRoot": dict, "$count": str, "$unwind": (str, dict), "$unset": (str, list)}
+
+
+def _check_stage(name, value):
+    """Refuse a stage whose argument has the wrong shape, as MongoDB does before running anything."""
+    if name in ("$skip", "$limit"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "$skip" else 1):
+            raise bad_value(f"invalid argument to {name} stage: {value!r}")
+    elif name in _SHAPES and not isinstance(value, _SHAPES[name]):
+        raise CommandError(f"the {name} stage specification has the wrong type", 14, "TypeMismatch")
+    if name == "$match":
+        check_filter(value)
+    if name == "$sort" and (not value or any(d not in (1, -1) for d in value.values())):
+        raise bad_value("$sort key ordering must be 1 (for ascending) or -1 (for descending)")
+    if name == "$unset" and isinstance(value, list) and not all(isinstance(f, str) for f in value):
+        raise bad_value("$unset specification must be a string or an array of strings")
 
 
 def _rewritten(stage):
@@ -64,6 +83,8 @@ def run_pipeline(ctx, db, coll, pipeline, hint=None):
         return [{"_id": group_id, field: n}] if n else []
     filter_doc, sort, skip, limit, rest = _leading(pipeline)
     docs = query.find(db, coll, filter_doc, sort, skip, limit, hint, stats=ctx.stats)
+    if rest and "$group" in rest[0] and grouping.streamable(rest[0]["$group"]):
+        docs, rest = grouping.group(docs, rest[0]["$group"]), rest[1:]
     if not rest:
         return docs
     return list(mongomock_aggregate.process_pipeline(list(docs), None, rest, None))

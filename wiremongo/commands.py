@@ -7,6 +7,7 @@ per-thread connections (SQLite WAL), writes take one lock per database file.
 import contextlib
 import datetime
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -142,6 +143,9 @@ def internal_error(exc, command):
                             exc.code or 2, "BadValue").reply()
     if isinstance(exc, (bson.errors.InvalidDocument, ValueError)):
         return CommandError(f"{exc}", 2, "BadValue").reply()
+    if isinstance(exc, sqlite3.OperationalError) and "no such table" in str(exc):
+        # A collection dropped (or a database dropped) while a query on it was running.
+        return CommandError("the collection was dropped while the query ran", 175, "QueryPlanKilled").reply()
     name = next(iter(command), "?") if isinstance(command, dict) else "?"
     log.warning("wiremongo: %s failed: %s: %s", name, type(exc).__name__, exc)
     log.debug("wiremongo: traceback", exc_info=True)

@@ -205,13 +205,27 @@ def _walk(value, parts, out, whole_arrays):
         out.append(MISSING)
 
 
-def index_keys(doc, fields):
-    """Return the set of index keys of doc for an index on fields (one per array element)."""
+def index_keys(doc, fields, directions=None):
+    """Return the set of index keys of doc for an index on fields (one per array element).
+
+    A component of a descending field (direction -1) has its bytes inverted, so one forward
+    scan yields the index's declared order.
+    """
     keys = [b""]
-    for field in fields:
+    for i, field in enumerate(fields):
         components = {encode(value) for value in path_values(doc, field)}
+        if directions is not None and directions[i] < 0:
+            components = {invert(component) for component in components}
         keys = [key + component for key in keys for component in components]
     return set(keys)
+
+
+_INVERT = bytes(255 - b for b in range(256))
+
+
+def invert(key):
+    """Return key with every byte inverted: the order of prefix-free keys reverses."""
+    return key.translate(_INVERT)
 
 
 def sort_key(doc, sort):

@@ -33,7 +33,7 @@ def number(cmd, field, default=0):
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise CommandError(f"BSON field '{next(iter(cmd))}.{field}' is the wrong type", 14, "TypeMismatch")
+        raise CommandError(f"BSON field '{next(iter(cmd), '')}.{field}' is the wrong type", 14, "TypeMismatch")
     return int(value)
 
 
@@ -56,3 +56,9 @@ def check_hint_type(hint):
     if hint is not None and not isinstance(hint, (str, dict)):
         raise bad_value("hint must be a string or an object")
     return hint or None
+
+
+def cursor_batch_size(cmd):
+    """Return the batchSize of a command's cursor option (None if absent), refusing bad types."""
+    cursor = document(cmd, "cursor") or {}
+    return number(cursor, "batchSize", None) if "batchSize" in cursor else None

@@ -1,8 +1,8 @@
 """Choose an index for a filter and sort, and turn the filter into key ranges on it.
 
-Index keys are stored ascending whatever the declared direction, so a sort on an index
-prefix in one direction is a forward scan and in the other a backward one. Bounds are a
-superset: every candidate is checked again by the exact matcher.
+Index keys hold each component in its declared direction (descending ones byte-inverted),
+so a sort that follows an index prefix is a forward scan, and its exact reverse a backward
+one. Bounds are a superset: every candidate is checked again by the exact matcher.
 """
 
 import dataclasses
@@ -40,6 +40,7 @@ class IdIndex:
     fields = ID_FIELDS
     multikey = False
     unique = True
+    directions = [1]
     spec = {"key": {"_id": 1}, "name": "_id_"}
 
 
@@ -98,16 +99,24 @@ def _conditions(filter_doc):
     return out
 
 
-def _points(conds):
+def _points(conds, descending):
     """Return the sorted equality keys of a field's conditions, or None if it has none usable."""
+    values = _point_values(conds)
+    if values is None:
+        return None
+    encoded = {keys.encode(v) for v in values}
+    return sorted(keys.invert(k) for k in encoded) if descending else sorted(encoded)
+
+
+def _point_values(conds):
     for cond in conds:
         if _is_operator_doc(cond):
             if "$eq" in cond and _indexable(cond["$eq"]):
-                return [keys.encode(cond["$eq"])]
+                return [cond["$eq"]]
             if "$in" in cond and isinstance(cond["$in"], list) and all(_indexable(v) for v in cond["$in"]):
-                return sorted({keys.encode(v) for v in cond["$in"]})
+                return cond["$in"]
         elif _indexable(cond):
-            return [keys.encode(cond)]
+            return [cond]
     return None
 
 
@@ -119,7 +128,7 @@ def _is_operator_doc(cond):
     return isinstance(cond, dict) and bool(cond) and all(k.startswith("$") for k in cond)
 
 
-def _range(conds, multikey):
+def _range(conds, multikey, descending):
     """Return (lo, hi) bounds for one field's range operators, or None."""
     bounds = []
     for cond in conds:
@@ -131,22 +140,36 @@ def _range(conds, multikey):
         bounds = bounds[:1]  # each condition may hold on a different array element
     lo, hi = b"", b"\xff"
     for op, value in bounds:
-        key = keys.encode(value)
-        tag = key[:1]
-        if op in ("$gt", "$gte"):
-            lo = max(lo, keys.prefix_end(key) if op == "$gt" else key)
-            hi = min(hi, bytes([tag[0] + 1]))
-        else:
-            hi = min(hi, key if op == "$lt" else keys.prefix_end(key))
-            lo = max(lo, tag)
+        low, high = (_inverted_bounds if descending else _bounds)(op, keys.encode(value))
+        lo, hi = max(lo, low), min(hi, high)
     return lo, hi
+
+
+def _bounds(op, key):
+    """Return the (lo, hi) of one range operator on an ascending component, within its type."""
+    tag = key[0]
+    if op == "$gt":
+        return keys.prefix_end(key), bytes([tag + 1])
+    if op == "$gte":
+        return key, bytes([tag + 1])
+    return bytes([tag]), key if op == "$lt" else keys.prefix_end(key)
+
+
+def _inverted_bounds(op, key):
+    """Return the (lo, hi) of one range operator on a descending (byte-inverted) component."""
+    inverted, tag = keys.invert(key), key[0]
+    if op == "$gt":
+        return bytes([255 - tag]), inverted
+    if op == "$gte":
+        return bytes([255 - tag]), keys.prefix_end(inverted)
+    return (keys.prefix_end(inverted) if op == "$lt" else inverted), bytes([256 - tag])
 
 
 def _plan_on(index, conditions, sort, filter_doc):
     fields = index.fields
     prefixes, used, single = [b""], [], True
-    for field in fields:
-        points = _points(conditions.get(field, []))
+    for field, direction in zip(fields, index.directions):
+        points = _points(conditions.get(field, []), direction < 0)
         if points is None or len(prefixes) * len(points) > MAX_POINTS:
             break
         single = single and len(points) == 1
@@ -156,7 +179,7 @@ def _plan_on(index, conditions, sort, filter_doc):
     ranges = [(p, keys.prefix_end(p)) if p else (b"", b"\xff") for p in prefixes]
     rest = fields[eq_count:]
     if rest and rest[0] in conditions:
-        bounds = _range(conditions[rest[0]], index.multikey)
+        bounds = _range(conditions[rest[0]], index.multikey, index.directions[eq_count] < 0)
         if bounds is not None:
             ranges = [(p + bounds[0], p + bounds[1]) for p in prefixes]
             used.append(rest[0])
@@ -180,15 +203,20 @@ def _sort_order(index, eq_count, single, sort):
         if not remaining:
             return True, False
         if [f for f, _ in remaining] == fields[eq_count:eq_count + len(remaining)]:
-            return _uniform(remaining)
+            return _direction(remaining, index.directions[eq_count:])
     if names == fields[:len(names)]:
-        return _uniform(sort)
+        return _direction(sort, index.directions)
     return False, False
 
 
-def _uniform(sort):
-    directions = {d < 0 for _, d in sort}
-    return (True, directions.pop()) if len(directions) == 1 else (False, False)
+def _direction(sort, directions):
+    """Tell whether the index's own order (forward) or its reverse (backward) is the sort's."""
+    same = [(d < 0) == (stored < 0) for (_, d), stored in zip(sort, directions)]
+    if all(same):
+        return True, False
+    if not any(same):
+        return True, True
+    return False, False
 
 
 def _exact(conditions, eq_fields, filter_doc):

@@ -50,7 +50,9 @@ def _sort_spec(sort):
 
 def cmd_find(ctx, db_name, cmd):
     ns, docs, single = find_query(ctx, db_name, cmd)
-    batch = cmd.get("batchSize")
+    batch = number(cmd, "batchSize", None)
+    if batch is not None and batch < 0:
+        raise bad_value("batchSize must be non-negative")
     return ctx.cursors.first_batch(ns, docs, batch, single)
 
 

@@ -14,7 +14,7 @@ import bson
 from wiremongo import keys
 from wiremongo.errors import duplicate_key
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: descending index components stored inverted
 _WRITER_CACHE_KIB = 32 * 1024
 _READER_CACHE_KIB = 8 * 1024
 
@@ -46,6 +46,10 @@ class Index:
         return list(self.spec["key"])
 
     @property
+    def directions(self):
+        return list(self.spec["key"].values())
+
+    @property
     def unique(self):
         return bool(self.spec.get("unique"))
 
@@ -58,7 +62,7 @@ class Index:
             from wiremongo.matching import matches
             if not matches(partial, doc):
                 return set()
-        return keys.index_keys(doc, self.fields)
+        return keys.index_keys(doc, self.fields, self.directions)
 
 
 @dataclasses.dataclass
@@ -233,6 +237,8 @@ class Transaction:
                                     (keys.encode(doc["_id"]), raw)).lastrowid
         except sqlite3.IntegrityError:
             raise duplicate_key(self._ns(coll), "_id_", {"_id": 1}, {"_id": doc["_id"]}) from None
+        if any("partialFilterExpression" in index.spec for index in coll.indexes):
+            doc = bson.decode(raw)  # the matcher compares naive UTC datetimes, as stored
         for index in coll.indexes:
             self._add_keys(coll, index, rid, doc)
         return rid

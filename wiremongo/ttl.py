@@ -61,6 +61,8 @@ class TTLMonitor:
 def _expire(db, coll_name, index, now):
     cutoff = now - datetime.timedelta(seconds=float(index.spec["expireAfterSeconds"]))
     lo, hi = bytes([keys.DATE]), keys.encode(cutoff)
+    if list(index.spec["key"].values())[0] < 0:  # stored byte-inverted: older dates sort last
+        lo, hi = keys.prefix_end(keys.invert(hi)), bytes([256 - keys.DATE])
     removed = 0
     while True:
         with db.writing() as txn:

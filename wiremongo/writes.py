@@ -125,14 +125,25 @@ def update_statement(txn, coll, spec):
     multi = bool(spec.get("multi"))
     if multi and not matching.is_operator_update(update):
         raise CommandError("multi update is not supported for replacement-style update", 9, "FailedToParse")
-    rows = query.matching_rows(txn.db, coll, filter_doc, hint=check_hint_type(spec.get("hint")), conn=txn.conn,
-                               limit=0 if multi else 1)
+    hint = check_hint_type(spec.get("hint"))
+    if multi:
+        # Only the row ids are kept, so a large update_many holds no more than one document at a time;
+        # they are all found before any changes, so a moved index key is never met twice.
+        chosen = plan(coll, filter_doc, None, hint)
+        rids = [rid for rid, doc, _ in scan(txn.db, coll, chosen, txn.conn) if matching.matches(filter_doc, doc)]
+        rows = ((rid, _stored(txn, coll, rid)) for rid in rids)
+    else:
+        rids = rows = query.matching_rows(txn.db, coll, filter_doc, hint=hint, conn=txn.conn, limit=1)
     modified = sum(_modify(txn, coll, rid, doc, filter_doc, update) for rid, doc in rows)
-    if rows or not spec.get("upsert"):
-        return len(rows), modified, None
+    if rids or not spec.get("upsert"):
+        return len(rids), modified, None
     new = upsert_document(filter_doc, update)
     txn.insert(coll, new)
     return 0, 0, new["_id"]
+
+
+def _stored(txn, coll, rid):
+    return bson.decode(txn.conn.execute(f"SELECT doc FROM {coll.table} WHERE rid=?", (rid,)).fetchone()[0])
 
 
 def _refuse_extras(spec):

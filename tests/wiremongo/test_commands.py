@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import sqlite3
 
 from bson import Int64, ObjectId
 
@@ -201,3 +202,26 @@ def test_it_refuses_a_statement_field_mongodb_7_does_not_know_for_the_whole_comm
     reply = cmds.run("t", {"update": "c", "updates": [{"q": {}, "u": {"$set": {"x": 1}}, "sort": {"_id": -1}}]})
     assert reply["ok"] == 0.0 and reply["code"] == 40415 and "sort" in reply["errmsg"]
     assert cmds.run("t", {"collMod": "c"})["code"] == 115
+
+
+def test_it_answers_a_query_on_a_collection_dropped_under_it_with_query_plan_killed(cmds):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": i} for i in range(300)]}))
+    first = ok(cmds.run("t", {"find": "c", "batchSize": 2}))["cursor"]
+    ok(cmds.run("t", {"drop": "c"}))
+    reply = cmds.run("t", {"getMore": first["id"], "collection": "c"})
+    assert reply["ok"] == 0.0 and reply["code"] == 175
+
+
+def test_it_answers_an_internal_failure_with_one_log_line_and_no_traceback(cmds, caplog):
+    ok(cmds.run("t", {"insert": "c", "documents": [{"_id": 1}]}))
+    db_file = next((cmds.dir).glob("d_*.sqlite"))
+    other = sqlite3.connect(db_file)  # another program damages the file under the engine
+    other.execute(f"UPDATE c{cmds.database('t').collection('c').tid} SET doc = x'0900000000'")
+    other.commit()
+    other.close()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        reply = cmds.run("t", {"find": "c", "filter": {}})
+    assert reply["ok"] == 0.0 and reply["code"] == 1 and reply["codeName"] == "InternalError"
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].exc_info is None and "find" in warnings[0].getMessage()

@@ -52,8 +52,10 @@ def test_it_reads_only_the_24_documents_of_a_sorted_limited_find(big):
 
 
 def test_it_streams_a_sort_on_an_index_prefix_in_both_directions(big):
-    last, read = reads(big, {"find": "records", "sort": {"elevator_id": -1, "date": -1}, "limit": 5})
-    assert read <= 6 and [d["_id"] for d in last] == [49_999 - 2_000 * k for k in range(5)]
+    last, read = reads(big, {"find": "records", "sort": {"elevator_id": -1, "date": 1}, "limit": 5})
+    assert read <= 6 and [d["_id"] for d in last] == [1_999 + 2_000 * k for k in range(5)]
+    first, read = reads(big, {"find": "records", "sort": {"elevator_id": 1, "date": -1}, "limit": 2})
+    assert read <= 3 and [d["_id"] for d in first] == [48_000, 46_000]
     oldest, read = reads(big, {"find": "records", "sort": {"firm_id": 1}, "limit": 3})
     assert read <= 4 and all(d["firm_id"] == "F00" for d in oldest)
 
@@ -63,6 +65,9 @@ def test_it_uses_ranges_and_in_on_indexed_fields(big):
     docs, read = reads(big, {"find": "records", "filter": {"elevator_id": "E00003", "date": {"$gte": since}}})
     assert [d["_id"] for d in docs] == [48_003]
     assert read == 1
+    until = START + datetime.timedelta(hours=4_003)
+    docs, read = reads(big, {"find": "records", "filter": {"elevator_id": "E00003", "date": {"$lt": until}}})
+    assert [d["_id"] for d in docs] == [2_003, 3] and read == 2
     docs, read = reads(big, {"find": "records", "filter": {"elevator_id": {"$in": ["E00001", "E00002"]}}})
     assert len(docs) == 50 and read == 50
 
@@ -150,3 +155,13 @@ def test_it_refuses_a_unique_index_on_two_documents_missing_the_field(cmds):
     reply = cmds.run("t", {"createIndexes": "people", "indexes": [{"key": {"phone": 1}, "name": "phone_1",
                                                                    "unique": True}]})
     assert reply["code"] == 11000
+
+
+def test_it_checks_a_partial_index_filter_on_timezone_aware_inserts(cmds):
+    since = datetime.datetime(2026, 1, 1)
+    index(cmds, {"code": 1}, coll="claims", unique=True, partialFilterExpression={"at": {"$gte": since}})
+    aware = datetime.datetime(2026, 5, 1, tzinfo=datetime.timezone.utc)
+    ok(cmds.run("t", {"insert": "claims", "documents": [{"code": "A", "at": aware}, {"code": "A", "at": since.replace(
+        year=2025)}]}))
+    reply = ok(cmds.run("t", {"insert": "claims", "documents": [{"code": "A", "at": aware}]}))
+    assert reply["writeErrors"][0]["code"] == 11000

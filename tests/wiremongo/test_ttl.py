@@ -9,8 +9,8 @@ from wiremongo.commands import Commands
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-def fill(cmds):
-    ok(cmds.run("t", {"createIndexes": "sessions", "indexes": [{"key": {"at": 1}, "name": "at_1",
+def fill(cmds, direction=1):
+    ok(cmds.run("t", {"createIndexes": "sessions", "indexes": [{"key": {"at": direction}, "name": "at",
                                                                 "expireAfterSeconds": 3600}]}))
     docs = [{"_id": "old", "at": NOW - datetime.timedelta(hours=2)},
             {"_id": "older-in-array", "at": [NOW + datetime.timedelta(days=1), NOW - datetime.timedelta(days=3)]},
@@ -24,6 +24,12 @@ def ids(cmds):
 
 def test_it_expires_documents_past_their_ttl_in_a_sweep(cmds):
     fill(cmds)
+    assert cmds.ttl.sweep() == 2
+    assert ids(cmds) == ["fresh", "none", "not-a-date"]
+
+
+def test_it_expires_through_a_descending_ttl_index_too(cmds):
+    fill(cmds, -1)
     assert cmds.ttl.sweep() == 2
     assert ids(cmds) == ["fresh", "none", "not-a-date"]
 
