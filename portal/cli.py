@@ -4,12 +4,29 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from core.config import Config
 from core.store import embedded
 from portal import cli_contacts
+
+
+def _db_port():
+    port = os.environ.get("LIFTWATCH_DB_PORT", "")
+    return int(port) if port else None
+
+
+def _start_embedded(data_dir, port):
+    """Start or share the embedded database, or exit with status 2 and one line."""
+    server = embedded.EmbeddedProcess(data_dir, port)
+    try:
+        return server, server.start()
+    except embedded.EmbeddedError as exc:
+        print(f"liftwatch: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 @contextlib.contextmanager
@@ -18,8 +35,7 @@ def database(config):
     if config.mongodb_uri:
         yield config
         return
-    server = embedded.EmbeddedProcess(config.data_dir)
-    uri = server.start()
+    server, uri = _start_embedded(config.data_dir, _db_port())
     try:
         yield Config.from_env(mongodb_uri=uri)
     finally:
@@ -99,8 +115,20 @@ def cmd_labels(args):
 
 
 def cmd_db(args):
-    """Run the embedded database server alone."""
-    embedded.main(["--data-dir", args.data_dir, "--port", str(args.port)])
+    """Run the embedded database until interrupted, printing how to connect."""
+    server, uri = _start_embedded(Path(args.data_dir).absolute(), args.port)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        print(f"embedded database of {Path(args.data_dir).absolute()} (pid {server.pid})")
+        print(f"  this machine's user, through the socket: {uri}")
+        if server.tcp_uri:
+            print(f"  TCP, with the generated credentials:    {server.tcp_uri}")
+        print("Ctrl-C to leave (the database stops when no liftwatch process uses it)", flush=True)
+        stopping.wait()
+    finally:
+        server.stop()
 
 
 def parser():
@@ -118,8 +146,12 @@ def parser():
     labels.add_argument("--unit", help="only this using unit's elevators (unit id)")
     labels.add_argument("--out", default="labels-out", help="output folder (default labels-out)")
     labels.set_defaults(func=cmd_labels)
-    db = sub.add_parser("db", help="run the embedded database server alone")
-    embedded.add_arguments(db)
+    db = sub.add_parser("db", help="run the embedded database and print how to connect")
+    db.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"),
+                    help="where the data files live (LIFTWATCH_DATA_DIR, default ./var)")
+    db.add_argument("--port", type=int, default=_db_port(),
+                    help="also listen on 127.0.0.1:PORT, with generated SCRAM-SHA-256 credentials "
+                         "(LIFTWATCH_DB_PORT; default: the Unix socket only)")
     db.set_defaults(func=cmd_db)
     cli_contacts.add_parser(sub)
     return top
