@@ -12,7 +12,7 @@ import threading
 import bson
 
 from wiremongo import keys
-from wiremongo.errors import duplicate_key
+from wiremongo.errors import DataDirError, duplicate_key
 
 FORMAT_VERSION = 2  # 2: descending index components stored inverted
 _WRITER_CACHE_KIB = 32 * 1024
@@ -110,7 +110,7 @@ class Database:
         if version == 0:
             self.writer.execute(f"PRAGMA user_version={FORMAT_VERSION}")
         elif version != FORMAT_VERSION:
-            raise RuntimeError(f"{self.path} was written by another version of wiremongo (format {version})")
+            raise DataDirError(f"{self.path} was written in wiremongo format {version}, not {FORMAT_VERSION}")
 
     @staticmethod
     def _load_catalog(conn):
