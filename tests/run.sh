@@ -20,4 +20,7 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 
 .venv/bin/python -m pip install -q -e '.[embedded,test]'
+# MongoDB's CRUD spec test files, from the installed pymongo's source distribution (once;
+# kept in .cache/crud-unified/<version>/, not in the repository).
+.venv/bin/python -m tests.crud_spec.fetch
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
