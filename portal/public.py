@@ -1,6 +1,6 @@
 """Public pages a passenger reaches by scanning the QR label."""
 
-from quart import Blueprint, abort, current_app, g, redirect, render_template, request
+from quart import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory
 
 from core.codes import InvalidCode, normalise_code
 from core.public import NotFound, elevator_view, firm_view
@@ -83,3 +83,9 @@ async def go():
     except InvalidCode:
         return await _unknown_elevator(raw, True)
     return redirect(f"/e/{code}")
+
+
+@blueprint.get("/favicon.ico")
+async def favicon():
+    """Serve the icon browsers ask for at the site root."""
+    return await send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/x-icon")

@@ -74,3 +74,15 @@ async def test_it_switches_to_english_with_one_tap(base_url, phone):
     assert await phone.get_by_text("Maintenance overdue by 5 days").is_visible()
     await phone.goto(f"{base_url}/e/{OVERDUE}")
     assert await phone.get_by_text("Maintenance overdue by 5 days").is_visible()  # remembered by cookie
+
+
+async def test_it_renders_the_elevator_page_within_its_content_security_policy(base_url, phone):
+    console = []
+    phone.on("console", lambda message: console.append(message.text))
+    response = await phone.goto(f"{base_url}/e/{OVERDUE}")
+    assert "default-src 'self'" in (await response.all_headers())["content-security-policy"]
+    for path in (f"/e/{OVERDUE}/complaint", "/firms/F1", "/"):
+        await phone.goto(f"{base_url}{path}")
+    assert not [text for text in console if "Content Security Policy" in text], console
+    sos = phone.locator("a.sos")
+    assert await sos.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(198, 40, 40)"  # app.css applied
