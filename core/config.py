@@ -33,7 +33,7 @@ class Config:
     due_soon_days: int = 3
     interval_days: dict = field(default_factory=lambda: dict(DEFAULT_INTERVAL_DAYS))
     db_timeout_ms: int = 5000
-    page_cache_entries: int = 4000
+    page_cache_entries: int = 25_000
     page_cache_seconds: float = 1.0
 
     @classmethod
@@ -55,7 +55,7 @@ class Config:
             due_soon_days=_int("DUE_SOON_DAYS", 3, 0, 365),
             interval_days=_interval_days(_env("INTERVAL_DAYS", "")),
             db_timeout_ms=_int("DB_TIMEOUT_MS", 5000, 1, 3_600_000),
-            page_cache_entries=_int("PAGE_CACHE_ENTRIES", 4000, 0, 10_000_000),
+            page_cache_entries=_int("PAGE_CACHE_ENTRIES", 25_000, 0, 10_000_000),
             page_cache_seconds=_number("PAGE_CACHE_SECONDS", 1.0, 0, 3600),
         )
         values.update(overrides)
