@@ -126,6 +126,7 @@ class EmbeddedProcess:
         self.data_dir = Path(data_dir).absolute()
         self.port = port
         self.process = None
+        self._reader = None
 
     def start(self, timeout=30.0):
         """Reuse the server that holds data_dir, or start one; return its URI."""
@@ -141,7 +142,7 @@ class EmbeddedProcess:
         return uri_for(self._wait_ready(timeout))
 
     def _wait_ready(self, timeout):
-        reader = _LineReader(self.process.stdout)
+        reader = self._reader = _LineReader(self.process.stdout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = reader.line(0.2)
@@ -154,14 +155,17 @@ class EmbeddedProcess:
 
     def stop(self):
         """Stop the child if this object started it."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.thread.join(5)  # it reads to the end of the pipe, which came with the exit
+        self.process.stdout.close()
 
 
 class _LineReader:
@@ -170,7 +174,8 @@ class _LineReader:
     def __init__(self, stream):
         self._lines = []
         self._event = threading.Event()
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+        self.thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self.thread.start()
 
     def _pump(self, stream):
         for line in stream:

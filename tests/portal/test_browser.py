@@ -24,6 +24,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def started_already(app):
+    """Return the app for Hypercorn without its lifespan: the test app has opened its store already."""
+
+    async def serve_http(scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await app(scope, receive, send)
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+    return serve_http
+
+
 @pytest.fixture
 async def base_url(app):
     """Serve the started app over real HTTP with Hypercorn."""
@@ -31,7 +44,7 @@ async def base_url(app):
     port = free_port()
     config.bind = [f"127.0.0.1:{port}"]
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(app.app, config, shutdown_trigger=stop.wait))
+    task = asyncio.create_task(serve(started_already(app.app), config, shutdown_trigger=stop.wait))
     await asyncio.sleep(0.3)
     yield f"http://127.0.0.1:{port}"
     stop.set()

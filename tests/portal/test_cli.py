@@ -61,6 +61,7 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+        server.stdout.close()
     assert not (tmp_path / "embedded.port").exists()
 
 

@@ -34,6 +34,8 @@ TARGETS = [
     lambda r, route: "/static/%2e%2e/%2e%2e/etc/passwd",
     lambda r, route: "/e/..%2f..%2f..%2fetc%2fpasswd",
     lambda r, route: route + "%00",
+    lambda r, route: route + "\x00x",
+    lambda r, route: route + "\udcff\udcfe",  # bytes that are not UTF-8, raw in the target
     lambda r, route: route + "%zz",
     lambda r, route: route + "%",
     lambda r, route: route + "%e4%b8",
@@ -67,6 +69,7 @@ HEADERS = [
     lambda r: [("Content-Length", "5")],
     lambda r: [("Transfer-Encoding", "chunked, gzip")],
     lambda r: [("X-Bad", "caf\xe9")],
+    lambda r: [("X-Nul", "a\x00b")],
     lambda r: [("Bad Name", "v")],
 ]
 
