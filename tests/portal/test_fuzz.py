@@ -83,6 +83,8 @@ def hostile_requests(count, seed=20241125):
         extra = [header for make in r.sample(HEADERS, r.choice([0, 1, 1, 2, 3])) for header in make(r)]
         own_host = any(name == "Host" for name, _ in extra) and r.random() > 0.2  # else two Host headers
         headers = ([] if own_host else [("Host", "127.0.0.1")]) + extra
+        if r.random() < 0.05:
+            headers = [(name, value) for name, value in headers if name != "Host"]  # none at all
         body = b"hello" if ("Content-Length", "5") in headers else b""
         head = f"{r.choice(METHODS)} {target} {r.choice(VERSIONS)}\r\n"
         head += "".join(f"{name}: {value}\r\n" for name, value in headers) + "Connection: close\r\n\r\n"
