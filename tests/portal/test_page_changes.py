@@ -103,3 +103,17 @@ async def test_it_keeps_95_percent_hits_with_10000_codes_in_two_languages_rotati
     await asyncio.sleep(0.06)
     assert 0.95 <= await rotate() < 1  # the 100 changed elevators were rendered again
     assert len(cache) == len(requests)
+
+
+def test_it_evicts_the_least_recently_used_page_and_forgets_its_elevator():
+    cache = PageCache(max_entries=3, check_seconds=1)
+    for code in ("A", "B", "C"):
+        cache.put((code, "en"), b"page " + code.encode(), 0, code)
+    assert cache.get_gzip(("A", "en")) is not None  # A is now the most recently used
+    cache.put(("D", "en"), b"page D", 0, "D")
+    assert cache.get_gzip(("B", "en")) is None and len(cache) == 3
+    cache.drop("B")  # already gone: nothing else is touched
+    cache.drop("A")
+    assert cache.get_gzip(("A", "en")) is None and cache.get_gzip(("C", "en")) is not None
+    cache.put(("A", "en"), b"old page A", 0, "A")  # rendered before the drop: not kept
+    assert cache.get_gzip(("A", "en")) is None
