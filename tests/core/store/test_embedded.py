@@ -194,6 +194,7 @@ async def write_then_read(data_dir, stop):
     await client.close()
     stop(process)
     process.wait(10)
+    process.stdout.close()
     process, uri = start_server(data_dir)
     client = AsyncMongoClient(uri, tz_aware=True)
     try:
@@ -202,6 +203,7 @@ async def write_then_read(data_dir, stop):
         await client.close()
         process.terminate()
         process.wait(10)
+        process.stdout.close()
 
 
 @pytest.mark.parametrize("stop", [lambda p: p.terminate(), lambda p: os.kill(p.pid, signal.SIGKILL)],
