@@ -1,5 +1,6 @@
 """The Quart application factory."""
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from quart import Quart
 
 from core.config import Config
 from core.store.client import open_store
+from core.worker import Worker
 from portal import compression, errors, health, language, public
 from portal.pagecache import PageCache
 
@@ -31,9 +33,16 @@ def create_app(config=None):
     @app.before_serving
     async def connect():
         app.store = await open_store(config)
+        app.worker_stop = asyncio.Event()
+        # One job worker per serving process; claims are atomic, so several processes are safe.
+        app.worker_task = (asyncio.create_task(Worker(app.store.db, config).run(app.worker_stop))
+                           if config.worker_in_serve else None)
 
     @app.after_serving
     async def disconnect():
+        app.worker_stop.set()
+        if app.worker_task is not None:
+            await app.worker_task
         await app.store.close()
 
     return app

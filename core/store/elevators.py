@@ -52,10 +52,10 @@ async def find_elevator_page(db, code):
 
 
 async def replace_elevator_page(db, page):
-    """Store a page summary unless one built from later reads is there; tell whether it was stored."""
+    """Store a page summary unless a rebuild that started later stored one; tell whether it was stored."""
+    older = {"$or": [{"ticket": {"$lt": page["ticket"]}}, {"ticket": {"$exists": False}}]}
     try:
-        await db.elevator_pages.replace_one({"_id": page["_id"], "updated_at": {"$lte": page["updated_at"]}},
-                                            page, upsert=True)
+        await db.elevator_pages.replace_one({"_id": page["_id"], **older}, page, upsert=True)
     except DuplicateKeyError:
         return False  # the filter missed because a newer summary exists, so the upsert's insert clashed
     return True
@@ -67,6 +67,16 @@ async def find_elevator_pages(db, firm_id, limit=10_000):
     return await cursor.to_list(None)
 
 
-async def set_firm_on_pages(db, firm_id, firm_summary):
-    """Copy a firm's changed public summary into its elevators' pages."""
-    await db.elevator_pages.update_many({"firm.id": firm_id}, {"$set": {"firm": firm_summary}})
+async def count_elevators(db, firm_id):
+    """Count a firm's elevators (index firm)."""
+    return await db.elevators.count_documents({"firm_id": firm_id})
+
+
+async def count_overdue_pages(db, firm_id, moment):
+    """Count a firm's elevators whose maintenance is overdue at moment (index firm_overdue)."""
+    return await db.elevator_pages.count_documents({"firm.id": firm_id, "overdue_from": {"$lte": moment}})
+
+
+async def find_elevator_ids_of_unit(db, unit_id):
+    """Return the primary codes of a using unit's elevators."""
+    return [doc["_id"] async for doc in db.elevators.find({"unit_id": unit_id}, {"_id": 1})]

@@ -38,14 +38,18 @@ async def find_supervisions(db, elevator_id, limit=20):
 
 
 async def count_firm_visits(db, firm_id, since):
-    """Return (valid, invalid) maintenance visit counts of a firm since a date."""
-    pipeline = [{"$match": {"firm_id": firm_id, "date": {"$gte": since}}},
-                {"$group": {"_id": "$valid", "n": {"$sum": 1}}}]
-    counts = {doc["_id"]: doc["n"] async for doc in await db.maintenance_records.aggregate(pipeline)}
-    return counts.get(True, 0), counts.get(False, 0)
+    """Return (valid, invalid) maintenance visit counts of a firm since a date (index firm_valid_date)."""
+    valid, invalid = ({"firm_id": firm_id, "valid": flag, "date": {"$gte": since}} for flag in (True, False))
+    return (await db.maintenance_records.count_documents(valid),
+            await db.maintenance_records.count_documents(invalid))
 
 
 async def count_firm_findings(db, firm_id, since):
-    """Count supervision visits with findings on a firm's elevators since a date."""
+    """Count supervision visits with findings on a firm's elevators since a date (index firm_result_date)."""
     return await db.supervisions.count_documents(
-        {"firm_id": firm_id, "date": {"$gte": since}, "result": {"$ne": "no_issue"}})
+        {"firm_id": firm_id, "result": {"$ne": "no_issue"}, "date": {"$gte": since}})
+
+
+async def find_elevator_ids_served_by(db, person_id):
+    """Return the elevators whose maintenance records name a person (index technician)."""
+    return await db.maintenance_records.distinct("elevator_id", {"technician_ids": person_id})

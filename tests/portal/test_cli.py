@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -59,3 +60,19 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
         server.terminate()
         server.wait(30)
     assert not (tmp_path / "embedded.port").exists()
+
+
+def test_it_runs_the_worker_alone_and_lists_jobs(tmp_path):
+    assert run(["demo"], tmp_path).returncode == 0
+    env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path)}
+    env.pop("LIFTWATCH_MONGODB_URI", None)
+    worker = subprocess.Popen(LIFTWATCH + ["worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        assert "worker running" in worker.stdout.readline()
+    finally:
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(30) == 0
+    listing = run(["jobs"], tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.split()[:3] == ["kind", "state", "count"]
