@@ -135,18 +135,25 @@ def _batches(docs):
 
 
 async def build_pages(db, district, config):
-    """Build every elevator page, grade every firm, run the page jobs grading asked for.
+    """Build every elevator page and grade every firm; return the pages and the grades.
 
-    The demo wrote its records without owing jobs, so it calls the page writer itself;
-    the writer's revision tickets still order these rebuilds against any other.
+    The demo wrote its records without owing jobs, so it calls the single writers itself
+    (tickets still order these rebuilds against any other). Firms are graded once before
+    the pages, so that the pages show a grade, and once after: only the pages of a firm
+    whose letter changed are rebuilt again, by their page jobs.
     """
+    from core.page_writer import PAGE
     from core.worker import Worker
+    await _grade_all(db, district, config)
     pages = [await rebuild_page(db, e["_id"], config, grade=False) for e in district.elevators]
-    grades = {}
-    for firm in district.firms:
-        grades[firm["_id"]] = (await grade_firm(db, firm["_id"], config, district.today))["grade"]
-    await Worker(db, config).drain()
+    grades = await _grade_all(db, district, config)
+    await Worker(db, config).drain(kinds=(PAGE,))
     return pages, grades
+
+
+async def _grade_all(db, district, config):
+    """Grade every firm of the district on its day; return {firm id: letter}."""
+    return {f["_id"]: (await grade_firm(db, f["_id"], config, district.today))["grade"] for f in district.firms}
 
 
 def build_district(today, config):

@@ -1,22 +1,21 @@
 """The one writer of firms' credit grades, fed by `grade` jobs (see docs/jobs.md).
 
-Grading reads only indexed counts (elevators, overdue pages, valid and invalid visits,
-supervision findings), never a firm's records themselves, so a firm of 2,500 elevators
-grades in milliseconds. A grade letter that changes reaches the firm's elevator pages
+Grading reads one document, the firm's tally (core/tally.py), which the page writer
+keeps as the sum of its pages' shares; never a firm's records or pages, so a firm of
+2,500 elevators grades in milliseconds. A grade letter that changes reaches the firm's elevator pages
 through their own rebuild jobs: the page summary keeps its single writer.
 """
 
-import datetime
-
-from core import clock, credit, jobs
+from core import clock, credit, jobs, tally
 from core.page_writer import changing
 from core.store import elevators as elevator_store
 from core.store import orgs as org_store
-from core.store import records as record_store
-from core.timeutil import local_date, local_midnight_utc
+from core.store import tallies as tally_store
+from core.timeutil import local_date
 from core.worker import handler, sweep
 
 GRADE = "grade"
+RECOUNT = "recount"
 
 
 def grade_key(firm_id):
@@ -30,15 +29,19 @@ def grade_jobs(firm_ids):
 
 
 async def firm_facts(db, firm, today, config):
-    """Return the FirmFacts of a firm on a day, from indexed counts."""
-    midnight = local_midnight_utc(today, config.timezone)  # overdue_from <= midnight: overdue today
-    since = local_midnight_utc(today - datetime.timedelta(days=365), config.timezone)
-    valid, invalid = await record_store.count_firm_visits(db, firm["_id"], since)
+    """Return the FirmFacts of a firm on a day, from its tally: one read, whatever its size."""
+    elevators, overdue, valid, invalid, findings = tally.totals(await tally_store.find_tally(db, firm["_id"]), today)
     expired = any(local_date(lic["expires"], config.timezone) < today for lic in firm.get("licences", []))
-    return credit.FirmFacts(await elevator_store.count_elevators(db, firm["_id"]),
-                            await elevator_store.count_overdue_pages(db, firm["_id"], midnight),
-                            valid, invalid, await record_store.count_firm_findings(db, firm["_id"], since),
-                            expired)
+    return credit.FirmFacts(elevators, overdue, valid, invalid, findings, expired)
+
+
+async def recount_tally(db, firm_id):
+    """Count a firm's tally afresh from its pages' shares (what a crash may have left undone)."""
+    total = {}
+    for share in await elevator_store.find_page_tallies(db, firm_id):
+        for key, n in tally.flatten(share).items():
+            total[key] = total.get(key, 0) + n
+    await tally_store.replace_tally(db, firm_id, tally.unflatten(total))
 
 
 async def grade_firm(db, firm_id, config, today=None):
@@ -62,11 +65,18 @@ async def run_grade_job(db, config, payload):
     await grade_firm(db, payload["firm_id"], config)
 
 
+@handler(RECOUNT)
+async def run_recount_job(db, config, payload):
+    """Count a firm's tally afresh, then grade the firm."""
+    await recount_tally(db, payload["firm_id"])
+    await jobs.enqueue_many(db, grade_jobs([payload["firm_id"]]))
+
+
 @sweep
 async def enqueue_daily_grades(db, config):
-    """Ask for the grading of every firm not graded yet today (overdue counts move with the date)."""
+    """Once a day per firm, count its tally afresh and grade it (overdue counts move with the date)."""
     today = local_date(clock.now(), config.timezone)
-    due = [f["_id"] for f in await org_store.find_firms(db)
-           if not f.get("credit") or local_date(f["credit"]["assessed_at"], config.timezone) < today]
+    due = sorted(f["_id"] for f in await org_store.find_firms(db)
+                 if not f.get("credit") or local_date(f["credit"]["assessed_at"], config.timezone) < today)
     if due:
-        await jobs.enqueue_many(db, grade_jobs(due))
+        await jobs.enqueue_many(db, [jobs.job(RECOUNT, {"firm_id": f}, key=f"{RECOUNT}:{f}") for f in due])

@@ -3,21 +3,22 @@
 A write that changes what a page shows goes through `changing`: it notes the debt
 before the write, bumps the elevators' revisions after it and asks for one `page` job
 per elevator (key page:<id>, so repeated changes merge into one pending rebuild).
-`rebuild_page` is the only code that stores a page summary; each page it stores asks
-for its firm's grading (core.grading), whose counts read the pages.
+`rebuild_page` is the only code that stores a page summary; each page it stores adds
+the change of its share to its firm's tally (core/tally.py) and asks for the firm's
+grading (core.grading), which reads that tally.
 """
 
 import contextlib
 import datetime
 
-from core import clock, jobs, pages
+from core import clock, jobs, pages, tally
 from core.config import Config
 from core.store import elevators as elevator_store
 from core.store import meta as meta_store
 from core.store import orgs as org_store
 from core.store import page_revisions as revision_store
 from core.store import records as record_store
-from core.timeutil import local_midnight_utc
+from core.store import tallies as tally_store
 from core.worker import handler, sweep
 
 PAGE = "page"
@@ -45,11 +46,10 @@ async def changing(db, elevator_ids, also=()):
             await revision_store.bump_revisions(db, elevator_ids, clock.now())
 
 
-def overdue_from(page, config):
-    """Return the moment the first maintenance interval of a page falls overdue (for grading counts)."""
+def first_overdue_day(page, config):
+    """Return the local date on which the first maintenance interval of a page is overdue."""
     dues = pages.due_states(page, clock.now().date(), config)
-    first_due = min(due.due for due in dues)
-    return local_midnight_utc(first_due + datetime.timedelta(days=1), config.timezone)
+    return min(due.due for due in dues) + datetime.timedelta(days=1)
 
 
 async def rebuild_page(db, elevator_id, config=None, grade=True):
@@ -69,36 +69,53 @@ async def build_current_page(db, elevator_id, config=None):
     """Read an elevator's inputs and build its page summary, stamped with revision and ticket."""
     config = config or _DEFAULT_CONFIG
     # Taken before reading: of two concurrent rebuilds, the one that started later is kept.
-    revision, ticket = await revision_store.take_ticket(db, elevator_id)
+    revision, ticket, stale = await revision_store.take_ticket(db, elevator_id)
     elevator = await elevator_store.find_elevator(db, elevator_id)
     if elevator is None:
         await revision_store.mark_built(db, elevator_id, revision)
         return None
-    page = await _read_and_build(db, elevator)
-    page.update(revision=revision, ticket=ticket, overdue_from=overdue_from(page, config))
-    return page
+    return await _read_and_build(db, elevator, config, {"revision": revision, "ticket": ticket, "stale": stale})
 
 
 async def store_page(db, page):
     """Store a built page unless a rebuild that started later stored one; tell whether it was stored."""
-    if not await elevator_store.replace_elevator_page(db, page):
+    stale = page.pop("stale", True)
+    stored, old = await elevator_store.swap_elevator_page(db, page)
+    if not stored:
         return False
+    await _move_tallies(db, old, page)
     await meta_store.bump_pages_version(db)
-    await revision_store.mark_built(db, page["_id"], page["revision"])
+    if stale:
+        await revision_store.mark_built(db, page["_id"], page["revision"])
     return True
 
 
-async def _read_and_build(db, elevator):
-    """Read an elevator's page inputs and assemble its summary."""
+async def _move_tallies(db, old, new):
+    """Carry the change of a page's share into its firm's tally (both firms' when it moved)."""
+    old_firm = old["firm"]["id"] if old and old.get("firm") else None
+    if old_firm == new["firm"]["id"]:
+        await tally_store.add_to_tally(db, old_firm, tally.difference(new["tally"], old.get("tally")))
+        return
+    if old_firm is not None:
+        await tally_store.add_to_tally(db, old_firm, tally.difference(None, old.get("tally")))
+    await tally_store.add_to_tally(db, new["firm"]["id"], tally.difference(new["tally"], None))
+
+
+async def _read_and_build(db, elevator, config, stamp):
+    """Read an elevator's page inputs and assemble its summary, with its share of the firm's tally."""
     read_at = clock.now()
     unit = await org_store.find_unit(db, elevator["unit_id"])
     firm = await org_store.find_firm(db, elevator["firm_id"])
     maintenance = await record_store.find_maintenance_records(db, elevator["_id"])
     inspections = await record_store.find_inspections(db, elevator["_id"], pages.INSPECTION_LIMIT)
-    supervisions = await record_store.find_supervisions(db, elevator["_id"], pages.SUPERVISION_LIMIT)
+    # All of them, for the tally; an elevator sees a few supervision visits a year.
+    supervisions = await record_store.find_supervisions(db, elevator["_id"], limit=0)
     ids = {pid for r in maintenance[:pages.HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
-    return pages.build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at)
+    page = pages.build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at)
+    overdue_day = first_overdue_day(page, config)
+    page.update(stamp, tally=tally.page_tally(maintenance, supervisions, overdue_day, config.timezone))
+    return page
 
 
 @handler(PAGE)

@@ -75,11 +75,11 @@ class Worker:
         self.config = config
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{str(ObjectId())[-6:]}"
 
-    async def run_one(self):
-        """Claim the job due first and run it; return the claimed job, or None when none is due."""
+    async def run_one(self, kinds=None):
+        """Claim the job due first (of kinds, or any) and run it; return it, or None when none is due."""
         now = clock.now()
         until = now + datetime.timedelta(seconds=self.config.job_lease_seconds)
-        job = await job_store.claim_job(self.db, self.owner, now, until)
+        job = await job_store.claim_job(self.db, self.owner, now, until, kinds)
         if job is None:
             return None
         fn = HANDLERS.get(job["kind"])
@@ -113,10 +113,10 @@ class Worker:
             # The lease ran out and another worker took the job over: its outcome counts.
             log.info("job %s: another worker got there first", job["key"])
 
-    async def drain(self, limit=100_000):
-        """Run jobs until none is due (or limit ran); return how many ran."""
+    async def drain(self, limit=100_000, kinds=None):
+        """Run jobs (of kinds, or any) until none is due, or limit ran; return how many ran."""
         count = 0
-        while count < limit and await self.run_one() is not None:
+        while count < limit and await self.run_one(kinds) is not None:
             count += 1
         return count
 
@@ -141,6 +141,8 @@ class Worker:
                         continue
                 except DatabaseError as exc:
                     log.warning("worker cannot reach the database: %s", exc)
+                except Exception:  # noqa: BLE001 - a sweep's bug must not stop the jobs of this process
+                    log.exception("worker loop failed; going on")
                 await _wait_any((woken, stop), self.config.worker_poll_seconds)
         finally:
             jobs.remove_waker(woken)

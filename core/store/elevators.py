@@ -44,37 +44,42 @@ async def find_elevator_ids(db, firm_id=None):
 
 async def find_elevator_page(db, code):
     """Return the page summary for a registration or equipment code, or None."""
-    # Labels carry the primary code, so the common case is a single read by _id.
-    page = await db.elevator_pages.find_one({"_id": code})
+    # Labels carry the primary code, so the common case is a single read by _id. The tally
+    # (the elevator's share of its firm's counts, core/tally.py) is for grading, not the page.
+    page = await db.elevator_pages.find_one({"_id": code}, {"tally": 0})
     if page is None:
-        page = await db.elevator_pages.find_one({"codes": code})
+        page = await db.elevator_pages.find_one({"codes": code}, {"tally": 0})
     return page
+
+
+async def swap_elevator_page(db, page):
+    """Store a page summary unless a rebuild that started later stored one.
+
+    Return (stored, the replaced page's firm and tally or None).
+    """
+    older = {"$or": [{"ticket": {"$lt": page["ticket"]}}, {"ticket": {"$exists": False}}]}
+    try:
+        old = await db.elevator_pages.find_one_and_replace({"_id": page["_id"], **older}, page, upsert=True,
+                                                           projection={"firm.id": 1, "tally": 1})
+    except DuplicateKeyError:
+        return False, None  # the filter missed because a newer summary exists, so the upsert's insert clashed
+    return True, old
 
 
 async def replace_elevator_page(db, page):
     """Store a page summary unless a rebuild that started later stored one; tell whether it was stored."""
-    older = {"$or": [{"ticket": {"$lt": page["ticket"]}}, {"ticket": {"$exists": False}}]}
-    try:
-        await db.elevator_pages.replace_one({"_id": page["_id"], **older}, page, upsert=True)
-    except DuplicateKeyError:
-        return False  # the filter missed because a newer summary exists, so the upsert's insert clashed
-    return True
+    return (await swap_elevator_page(db, page))[0]
+
+
+async def find_page_tallies(db, firm_id):
+    """Return the tallies of a firm's pages (the daily recount reads them)."""
+    return [p.get("tally") async for p in db.elevator_pages.find({"firm.id": firm_id}, {"tally": 1})]
 
 
 async def find_elevator_pages(db, firm_id, limit=10_000):
     """Return the page summaries of one firm's elevators."""
-    cursor = db.elevator_pages.find({"firm.id": firm_id}).sort("_id", 1).limit(limit)
+    cursor = db.elevator_pages.find({"firm.id": firm_id}, {"tally": 0}).sort("_id", 1).limit(limit)
     return await cursor.to_list(None)
-
-
-async def count_elevators(db, firm_id):
-    """Count a firm's elevators (index firm)."""
-    return await db.elevators.count_documents({"firm_id": firm_id})
-
-
-async def count_overdue_pages(db, firm_id, moment):
-    """Count a firm's elevators whose maintenance is overdue at moment (index firm_overdue)."""
-    return await db.elevator_pages.count_documents({"firm.id": firm_id, "overdue_from": {"$lte": moment}})
 
 
 async def find_elevator_ids_of_unit(db, unit_id):

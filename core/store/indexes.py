@@ -9,24 +9,16 @@ INDEXES = {
                   IndexModel([("firm_id", ASCENDING)], name="firm"),
                   IndexModel([("unit_id", ASCENDING)], name="unit")],
     "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),
-                       IndexModel([("firm.id", ASCENDING)], name="firm"),
-                       # Grading counts a firm's overdue elevators: {firm.id, overdue_from <= now}.
-                       IndexModel([("firm.id", ASCENDING), ("overdue_from", ASCENDING)], name="firm_overdue")],
+                       IndexModel([("firm.id", ASCENDING)], name="firm")],
     # The page sweep: {stale_since <= a minute ago}.
     "page_revisions": [IndexModel([("stale_since", ASCENDING)], name="stale_since")],
     "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                             IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date"),
-                            # Grading counts valid and invalid visits: {firm_id, valid, date >= since}.
-                            IndexModel([("firm_id", ASCENDING), ("valid", ASCENDING), ("date", ASCENDING)],
-                                       name="firm_valid_date"),
                             # A person's change reaches the pages whose records name them.
                             IndexModel([("technician_ids", ASCENDING)], name="technician")],
     "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
     "supervisions": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
-                     IndexModel([("firm_id", ASCENDING)], name="firm"),
-                     # Grading counts visits and clean visits: {firm_id, result, date >= since}.
-                     IndexModel([("firm_id", ASCENDING), ("result", ASCENDING), ("date", ASCENDING)],
-                                name="firm_result_date")],
+                     IndexModel([("firm_id", ASCENDING)], name="firm")],
     # Every job has a key (generated when the caller gives none): one job per key.
     "jobs": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique"),
              # claim_job: {state: pending, due <= now} sorted by due.

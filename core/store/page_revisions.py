@@ -17,10 +17,10 @@ async def bump_revisions(db, elevator_ids, now):
 
 
 async def take_ticket(db, elevator_id):
-    """Start a rebuild: return (input revision, ticket), read in one atomic step."""
+    """Start a rebuild: return (input revision, ticket, whether marked stale), read in one atomic step."""
     doc = await db.page_revisions.find_one_and_update(
         {"_id": elevator_id}, {"$inc": {"ticket": 1}}, upsert=True, return_document=ReturnDocument.AFTER)
-    return doc.get("n", 0), doc["ticket"]
+    return doc.get("n", 0), doc["ticket"], "stale_since" in doc
 
 
 async def mark_built(db, elevator_id, revision):

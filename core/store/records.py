@@ -33,21 +33,8 @@ async def find_inspections(db, elevator_id, limit=20):
 
 
 async def find_supervisions(db, elevator_id, limit=20):
-    """Return an elevator's supervision records, newest first."""
+    """Return an elevator's supervision records, newest first (all of them with limit 0)."""
     return await db.supervisions.find({"elevator_id": elevator_id}).sort("date", -1).limit(limit).to_list(None)
-
-
-async def count_firm_visits(db, firm_id, since):
-    """Return (valid, invalid) maintenance visit counts of a firm since a date (index firm_valid_date)."""
-    valid, invalid = ({"firm_id": firm_id, "valid": flag, "date": {"$gte": since}} for flag in (True, False))
-    return (await db.maintenance_records.count_documents(valid),
-            await db.maintenance_records.count_documents(invalid))
-
-
-async def count_firm_findings(db, firm_id, since):
-    """Count supervision visits with findings on a firm's elevators since a date (index firm_result_date)."""
-    return await db.supervisions.count_documents(
-        {"firm_id": firm_id, "result": {"$ne": "no_issue"}, "date": {"$gte": since}})
 
 
 async def find_elevator_ids_served_by(db, person_id):

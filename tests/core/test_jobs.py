@@ -1,6 +1,7 @@
 """The durable worker on the real database and a controlled clock: claims, leases, back-off."""
 
 import asyncio
+import dataclasses
 import datetime
 
 from core import clock, jobs, worker
@@ -151,7 +152,7 @@ async def test_it_forgets_done_jobs_after_the_keep_time(store, config):
 async def test_it_wakes_a_running_worker_when_a_job_is_asked_for(store, config):
     seen = recorder("t-wake")
     stop = asyncio.Event()
-    runner = worker.Worker(store.db, config.__class__(**{**config.__dict__, "worker_poll_seconds": 30}))
+    runner = worker.Worker(store.db, dataclasses.replace(config, worker_poll_seconds=30))
     task = asyncio.create_task(runner.run(stop))
     await asyncio.sleep(0.2)
     await jobs.enqueue(store.db, "t-wake", {"n": 1})
