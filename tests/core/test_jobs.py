@@ -4,6 +4,8 @@ import asyncio
 import dataclasses
 import datetime
 
+import pytest
+
 from core import clock, jobs, worker
 from core.store import jobs as job_store
 
@@ -163,3 +165,13 @@ async def test_it_wakes_a_running_worker_when_a_job_is_asked_for(store, config):
     stop.set()
     await task
     assert seen == [{"n": 1}]
+
+
+def test_it_reads_the_back_off_schedule_from_the_environment(monkeypatch):
+    from core.config import Config
+    monkeypatch.setenv("LIFTWATCH_JOB_BACKOFF", "5, 10")
+    schedule = Config.from_env().job_backoff
+    assert schedule == (5, 10) and [jobs.retry_delay(n, schedule) for n in (1, 2, 3, 9)] == [5, 10, 10, 10]
+    monkeypatch.setenv("LIFTWATCH_JOB_BACKOFF", "soon")
+    with pytest.raises(ValueError, match="LIFTWATCH_JOB_BACKOFF"):
+        Config.from_env()
