@@ -56,6 +56,7 @@ def check_worker_and_jobs(tmp_path):
     finally:
         worker.send_signal(signal.SIGINT)
         assert worker.wait(30) == 0
+        worker.stdout.close()
     assert re.search(r"^grade\s+done\s+\d+$", listing.stdout, re.M) and "pending" not in listing.stdout, listing.stdout
 
 
