@@ -175,3 +175,13 @@ def test_it_reads_the_back_off_schedule_from_the_environment(monkeypatch):
     monkeypatch.setenv("LIFTWATCH_JOB_BACKOFF", "soon")
     with pytest.raises(ValueError, match="LIFTWATCH_JOB_BACKOFF"):
         Config.from_env()
+
+
+async def test_it_shares_jobs_between_two_workers_without_running_one_twice(store, config):
+    clock.set_time(START)
+    seen = recorder("t-share")
+    for n in range(20):
+        await jobs.enqueue(store.db, "t-share", {"n": n})
+    ran = await asyncio.gather(*(worker.Worker(store.db, config, owner=f"w{k}").drain() for k in range(2)))
+    assert sum(ran) == 20 and sorted(p["n"] for p in seen) == list(range(20))
+    assert await store.db.jobs.count_documents({"kind": "t-share", "state": "done"}) == 20
