@@ -30,12 +30,12 @@ async def test_it_answers_503_within_the_timeout_when_the_database_is_frozen(tmp
             client = running.test_client()
             await load_small_district(app.store.db, today(TZ))
             assert (await client.get("/healthz")).status_code == 200
-            os.kill(server.process.pid, signal.SIGSTOP)
+            os.kill(server.pid, signal.SIGSTOP)
             try:
                 health, health_s = await _timed_get(client, "/healthz")
                 page, page_s = await _timed_get(client, f"/e/{ON_TIME}")
             finally:
-                os.kill(server.process.pid, signal.SIGCONT)
+                os.kill(server.pid, signal.SIGCONT)
             print(f"frozen database: /healthz 503 in {health_s * 1000:.0f} ms, page 503 in {page_s * 1000:.0f} ms")
             assert health.status_code == 503 and health_s < TIMEOUT_MS / 1000 + MARGIN_S
             assert page.status_code == 503 and page_s < TIMEOUT_MS / 1000 + MARGIN_S
