@@ -110,7 +110,8 @@ class Lease:
         self._users = None
         last = lock(self.data_dir.users_lock, fcntl.LOCK_EX, blocking=False)
         if last is None:
-            return  # others still use it
+            self._reap_later()  # others still use it
+            return
         last.close()
         deadline = time.monotonic() + timeout
         while is_held(self.data_dir.server_lock) and time.monotonic() < deadline:
@@ -120,6 +121,11 @@ class Lease:
                 self.process.wait(max(0.1, deadline - time.monotonic()))  # reap it: no zombie left behind
             except subprocess.TimeoutExpired:
                 pass
+
+    def _reap_later(self):
+        """Wait for a server this process started but others still use, so it leaves no zombie."""
+        if self.process is not None and self.process.poll() is None:
+            threading.Thread(target=self.process.wait, daemon=True, name="wiremongo-reap").start()
 
     def _ensure_running(self, timeout):
         """Start a server unless one holds the data directory; return its state."""

@@ -327,7 +327,7 @@ async def test_it_brings_the_portal_back_within_two_seconds_after_kill_9_of_the_
         assert json.loads((tmp_path / "server.json").read_text())["pid"] != old_pid
     finally:
         serve.terminate()
-        serve.wait(30)
+        serve.communicate(timeout=30)
     assert wait_for(lambda: not (tmp_path / "server.json").exists(), 5)  # gone with its last user
 
 
@@ -350,7 +350,7 @@ def test_it_prints_how_to_connect_and_requires_the_credentials_over_tcp(tmp_path
             assert caught.value.code == 13
     finally:
         db.send_signal(signal.SIGINT)
-        db.wait(30)
+        db.communicate(timeout=30)
     assert db.returncode == 0
     assert wait_for(lambda: not (tmp_path / "server.json").exists(), 5)
 
