@@ -163,8 +163,14 @@ class Lease:
         reader.start()
         reader.join(timeout)
         line = self._first_line.decode("utf-8", "replace").strip()
-        if line.startswith(READY):
+        try:
+            return self._started(line, reader, timeout)
+        finally:
             self.process.stdout.close()
+
+    def _started(self, line, reader, timeout):
+        """Return the server's state from its first line, or raise why it did not start."""
+        if line.startswith(READY):
             return json.loads(line[len(READY):])
         if line.startswith(FAILED):
             self.process.wait(5)
@@ -172,6 +178,7 @@ class Lease:
         if reader.is_alive():  # no line and no end of file: it hangs
             self.process.kill()
             self.process.wait()
+            reader.join(5)
             raise LaunchError(f"the embedded database did not start within {timeout:.0f} s; "
                               f"see {self.data_dir.log_file}")
         raise LaunchError(f"the embedded database exited with status {self.process.wait()} as it started; "

@@ -32,6 +32,7 @@ def test_it_keeps_every_acknowledged_write_through_kill_9(tmp_path):
             break
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
+    child.stdout.close()
     cmds = Commands(tmp_path)
     try:
         count = ok(cmds.run("t", {"count": "c", "query": {}}))["n"]

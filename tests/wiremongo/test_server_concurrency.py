@@ -44,4 +44,5 @@ def test_it_answers_ping_at_once_while_a_command_burns_ten_seconds(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+        process.stdout.close()
     assert process.returncode == 0 and not os.path.exists(tmp_path / "wiremongo.sock")

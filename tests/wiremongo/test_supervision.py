@@ -29,7 +29,8 @@ def start_owner(data_dir):
     """Start a process that starts (or shares) the server and then just waits; return it and the server pid."""
     owner = subprocess.Popen([sys.executable, "-c", OWNER, str(data_dir)], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
-    return owner, int(owner.stdout.readline())
+    with owner.stdout:  # it prints only the pid
+        return owner, int(owner.stdout.readline())
 
 
 def alive(pid):
