@@ -33,7 +33,7 @@ class Config:
     page_cache_seconds: float = 1.0
     # Measured in docs/faces.md (Dlib embeddings, Euclidean): variations of one person's photo
     # stay within 0.40, two people are 0.61 or more apart; dlib suggests 0.6, we keep a margin.
-    face_threshold: float = 0.5
+    face_threshold: float = 0.55
     # Smallest face side matched, in pixels of the photo shrunk to 800 px.
     face_min_px: int = 80
     # Perceptual-hash bits (of 64) within which two photos are one picture: copies of a photo
@@ -59,7 +59,7 @@ class Config:
             db_timeout_ms=int(_env("DB_TIMEOUT_MS", "5000")),
             page_cache_entries=int(_env("PAGE_CACHE_ENTRIES", "4000")),
             page_cache_seconds=float(_env("PAGE_CACHE_SECONDS", "1.0")),
-            face_threshold=float(_env("FACE_THRESHOLD", "0.5")),
+            face_threshold=float(_env("FACE_THRESHOLD", "0.55")),
             face_min_px=int(_env("FACE_MIN_PX", "80")),
             photo_hash_distance=int(_env("PHOTO_HASH_DISTANCE", "8")),
         )

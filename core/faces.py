@@ -1,36 +1,29 @@
-"""Face enrolment and selfie matching with deepface's Dlib model, loaded once and run off the event loop."""
+"""Face enrolment and selfie matching with deepface's Dlib model; the async calls run in a face process."""
 
 import asyncio
-import importlib.util
 import math
+import multiprocessing
 import os
-import shutil
-import sys
-import tempfile
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
 import numpy as np
 
 from core import photos
 from core.config import Config
+from core.face_model import DETECTOR, MODEL_NAME, load_model, model_loads, smallest_face
 from core.i18n import translations
 
-MODEL_NAME = "Dlib"
-DETECTOR = "opencv"
-# deepface looks for this file under $DEEPFACE_HOME/.deepface/weights/ and downloads it when
-# it is missing; the PyPI package face-recognition-models ships it, so we put it there first.
-# The opencv detector's Haar cascades ship inside opencv itself; Dlib's recognition model is
-# fed faces that deepface already aligned, so no dlib shape predictor is needed.
-WEIGHT_FILES = ("dlib_face_recognition_resnet_model_v1.dat",)
 # Euclidean distance between Dlib embeddings at or below which two faces are one person,
 # and the smallest face side matched (see Config for how they were chosen).
 DEFAULT_THRESHOLD = Config.face_threshold
 DEFAULT_MIN_FACE_PX = Config.face_min_px
+# A second face in a reference photo refuses it only when the detector is this sure of it.
+SURE_FACE_CONFIDENCE = 0.97
 
+# several_faces refuses reference photos only: a selfie is matched on its largest face.
 REASONS = ("unreadable", "no_face", "several_faces", "face_too_small", "mismatch", "replay")
 
 
@@ -62,6 +55,10 @@ class FaceRefused(ValueError):
         self.reason = reason
         self.photo = photo
 
+    def __reduce__(self):
+        # Rebuilt from reason and photo when it comes back from the face process.
+        return FaceRefused, (self.reason, self.photo)
+
 
 class Match(NamedTuple):
     """The outcome of matching a selfie: distance is None when no face could be matched."""
@@ -71,88 +68,48 @@ class Match(NamedTuple):
     reason: str | None
 
 
-class _Model:
-    """deepface with its Dlib model and opencv detector built, once per process."""
-
-    lock = threading.Lock()
-    deepface = None
-    loads = 0
-    load_seconds = 0.0
-
-
-def default_deepface_home():
-    """Return where the weights go when DEEPFACE_HOME is unset: inside the virtualenv."""
-    return Path(sys.prefix) / "share" / "liftwatch-deepface"
-
-
-def shipped_weights_dir():
-    """Return the folder of weights inside the installed face-recognition-models package."""
-    # Locate it without importing it: its __init__ needs pkg_resources, gone from new setuptools.
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("face-recognition-models is not installed: pip install -e '.[faces]'")
-    return Path(list(spec.submodule_search_locations)[0]) / "models"
-
-
-def install_weights(home):
-    """Copy the shipped Dlib weights to where deepface looks, unless they are there; return that folder."""
-    target = Path(home) / ".deepface" / "weights"
-    target.mkdir(parents=True, exist_ok=True)
-    for name in WEIGHT_FILES:
-        if not (target / name).is_file():
-            # Copy under a temporary name, then rename: another process never sees half a file.
-            with tempfile.NamedTemporaryFile(dir=target, prefix=f".{name}.", delete=False) as partial:
-                with open(shipped_weights_dir() / name, "rb") as source:
-                    shutil.copyfileobj(source, partial)
-            os.replace(partial.name, target / name)
-    return target
-
-
-def load_model():
-    """Return deepface with the model and detector built, loading them on the first call only."""
-    with _Model.lock:
-        if _Model.deepface is None:
-            started = time.perf_counter()
-            install_weights(os.environ.setdefault("DEEPFACE_HOME", str(default_deepface_home())))
-            # deepface picks tensorflow first when it is installed and imports it; Dlib needs none.
-            os.environ.setdefault("DEEPFACE_BACKEND_ENGINE", "onnx")
-            from deepface import DeepFace
-            DeepFace.build_model(MODEL_NAME)
-            DeepFace.build_model(DETECTOR, task="face_detector")
-            _Model.deepface = DeepFace
-            _Model.loads += 1
-            _Model.load_seconds = time.perf_counter() - started
-    return _Model.deepface
-
-
-def model_loads():
-    """Return how many times this process loaded the model, and how long the last load took."""
-    return _Model.loads, _Model.load_seconds
-
-
-def _faces(data):
-    """Return deepface's faces (facial_area, embedding) found in image bytes, or raise FaceRefused."""
+def _faces(data, min_face_px):
+    """Return deepface's faces (facial_area, embedding) of at least min_face_px in image bytes, or raise FaceRefused."""
     try:
         image = photos.open_image(data)
     except photos.UnreadableImage as error:
         raise FaceRefused("unreadable") from error
     bgr = np.ascontiguousarray(np.asarray(image)[:, :, ::-1])
+    deepface = load_model()
     try:
-        return load_model().represent(bgr, model_name=MODEL_NAME, detector_backend=DETECTOR,
+        with smallest_face(min_face_px):
+            return deepface.represent(bgr, model_name=MODEL_NAME, detector_backend=DETECTOR,
                                       enforce_detection=True, align=True)
     except ValueError as error:
         # deepface's FaceNotDetected is a ValueError; it is the only one an image can cause here.
-        raise FaceRefused("no_face") from error
+        # Look again at every size, to tell a face too small from none at all.
+        detector = deepface.build_model(DETECTOR, task="face_detector")
+        raise FaceRefused("face_too_small" if detector.detect_faces(bgr) else "no_face") from error
 
 
-def embed_face(data, min_face_px=DEFAULT_MIN_FACE_PX):
-    """Return the embedding of the one face in image bytes, or raise FaceRefused."""
-    # Smaller detections are ignored: a face far behind the technician, or a false detection.
-    faces = [face for face in _faces(data)
-             if min(face["facial_area"]["w"], face["facial_area"]["h"]) >= min_face_px]
+def _side(face):
+    """Return the shorter side of a detected face, in pixels."""
+    return min(face["facial_area"]["w"], face["facial_area"]["h"])
+
+
+def _sure(face):
+    """Tell whether the detector is as sure of this face as it is of real faces."""
+    # deepface reports opencv's confidence as (100 - Haar level weight) / 100: lower is surer.
+    # Measured (docs/faces.md): real faces 0.90-0.97, false detections on a spacesuit 0.99-1.01.
+    return face["face_confidence"] <= SURE_FACE_CONFIDENCE
+
+
+def embed_face(data, min_face_px=DEFAULT_MIN_FACE_PX, alone=False):
+    """Return the embedding of the largest face in image bytes, or raise FaceRefused.
+
+    Faces smaller than min_face_px are ignored (a face far behind the person, or a false
+    detection); with alone, a second face the detector is sure of refuses the photo.
+    """
+    faces = sorted((face for face in _faces(data, min_face_px) if _side(face) >= min_face_px),
+                   key=_side, reverse=True)
     if not faces:
         raise FaceRefused("face_too_small")
-    if len(faces) > 1:
+    if alone and any(_sure(face) for face in faces[1:]):
         raise FaceRefused("several_faces")
     return [float(value) for value in faces[0]["embedding"]]
 
@@ -164,7 +121,7 @@ def enrol_sync(images, min_face_px=DEFAULT_MIN_FACE_PX):
     embeddings = []
     for position, data in enumerate(images):
         try:
-            embeddings.append(embed_face(data, min_face_px))
+            embeddings.append(embed_face(data, min_face_px, alone=True))
         except FaceRefused as refused:
             raise FaceRefused(refused.reason, position) from refused
     return embeddings
@@ -176,7 +133,7 @@ def distance(first, second):
 
 
 def match_sync(selfie, stored_embeddings, threshold=DEFAULT_THRESHOLD, min_face_px=DEFAULT_MIN_FACE_PX):
-    """Match a selfie against a person's stored embeddings: (ok, distance, reason)."""
+    """Match the largest face of a selfie against a person's stored embeddings: (ok, distance, reason)."""
     if not stored_embeddings:
         raise ValueError("no stored embeddings to match against")
     try:
@@ -188,34 +145,59 @@ def match_sync(selfie, stored_embeddings, threshold=DEFAULT_THRESHOLD, min_face_
     return Match(ok, round(nearest, 4), None if ok else "mismatch")
 
 
-_executor_lock = threading.Lock()
-_executor = None
+class _Pool:
+    """The one process that does the face work of this process's event loop, started on first use."""
+
+    lock = threading.Lock()
+    executor = None
 
 
-def _face_executor():
-    """Return the one thread that runs face work, so that concurrent matches queue, not thrash."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faces")
-    return _executor
+def _face_pool():
+    """Return the face process pool, starting it if need be."""
+    with _Pool.lock:
+        if _Pool.executor is None:
+            # A process, not a thread: dlib's embedding holds the GIL for its whole ~0.08 s
+            # (measured: a thread stalled the event loop 75-300 ms per match, docs/faces.md).
+            # One worker: concurrent matches queue instead of splitting one core between them.
+            # Spawned, not forked: the parent runs an event loop and threads that must not be copied.
+            _Pool.executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _Pool.executor
+
+
+def shutdown():
+    """Stop the face process, if one was started; the next call starts a new one."""
+    with _Pool.lock:
+        executor, _Pool.executor = _Pool.executor, None
+    if executor is not None:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 async def _off_loop(function, *args):
-    """Run function in the face thread and await its result."""
-    return await asyncio.get_running_loop().run_in_executor(_face_executor(), function, *args)
+    """Run function in the face process and await its result; start a new process if the old one died."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(_face_pool(), function, *args)
+    except BrokenProcessPool:
+        shutdown()
+        return await loop.run_in_executor(_face_pool(), function, *args)
 
 
 async def enrol(images, min_face_px=DEFAULT_MIN_FACE_PX):
-    """Return one embedding per reference photo, computed off the event loop."""
+    """Return one embedding per reference photo, computed in the face process."""
     return await _off_loop(enrol_sync, list(images), min_face_px)
 
 
 async def match(selfie, stored_embeddings, threshold=DEFAULT_THRESHOLD, min_face_px=DEFAULT_MIN_FACE_PX):
-    """Match a selfie against stored embeddings off the event loop: (ok, distance, reason)."""
+    """Match a selfie against stored embeddings in the face process: (ok, distance, reason)."""
     return await _off_loop(match_sync, selfie, list(stored_embeddings), threshold, min_face_px)
 
 
+def _load_in_worker():
+    """Load the model and return the face process's id and its model_loads()."""
+    load_model()
+    return os.getpid(), *model_loads()
+
+
 async def warm_up():
-    """Load the model off the event loop, so that the first selfie does not wait for it."""
-    await _off_loop(load_model)
+    """Start the face process and load its model; return its pid, loads and last load seconds."""
+    return await _off_loop(_load_in_worker)

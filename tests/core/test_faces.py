@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core import faces
+from core import face_model, faces
 from core.config import Config
 from core.i18n import LANGUAGES, translations
 from tests import face_samples as samples
@@ -67,6 +67,20 @@ def test_it_refuses_two_people_at_enrolment():
     assert (refused.value.reason, refused.value.photo) == ("several_faces", 0)
 
 
+def test_it_matches_the_largest_face_of_a_selfie(astronaut_embeddings):
+    selfie = samples.encode(samples.two_people())  # Grace Hopper's face is the larger one
+    assert faces.match_sync(selfie, astronaut_embeddings).reason == "mismatch"
+    hopper = faces.enrol_sync([samples.encode(samples.hopper())])
+    assert faces.match_sync(selfie, hopper).ok
+
+
+def test_it_enrols_a_photo_despite_a_false_detection():
+    # At 800 px the Haar detector also finds a "face" of ~156 px in the tilted spacesuit.
+    tilted = samples.resize(samples.rotate(samples.astronaut(), -10), 800 / 450)
+    assert len(faces._faces(samples.encode(tilted), faces.DEFAULT_MIN_FACE_PX)) == 2
+    assert len(faces.enrol_sync([samples.encode(tilted)])) == 1
+
+
 def test_it_refuses_a_face_too_small(astronaut_embeddings):
     distant = samples.encode(samples.resize(samples.astronaut(), 0.6))  # the face is ~58 px wide
     assert faces.match_sync(distant, astronaut_embeddings) == (False, None, "face_too_small")
@@ -79,7 +93,14 @@ def test_it_refuses_a_file_that_is_no_image(astronaut_embeddings):
         faces.enrol_sync([b"\xff\xd8\xff broken jpeg"])
 
 
-async def test_it_loads_the_model_once_and_matches_off_the_event_loop(astronaut_embeddings):
+@pytest.fixture(scope="module")
+def face_process():
+    """Stop the face process after this module's tests."""
+    yield
+    faces.shutdown()
+
+
+async def test_it_loads_the_model_once_and_matches_off_the_event_loop(astronaut_embeddings, face_process):
     ticks = 0
 
     async def tick():
@@ -94,10 +115,20 @@ async def test_it_loads_the_model_once_and_matches_off_the_event_loop(astronaut_
     second = await faces.match(samples.encode(samples.hopper()), astronaut_embeddings)
     ticker.cancel()
     assert (first.ok, second.ok) == (True, False)
-    assert faces.model_loads()[0] == 1
-    # Two matches take well over 0.2 s; the loop kept ticking while they ran.
+    # Matches run in the face process, which loaded its model once for both.
+    pid, loads, seconds = await faces.warm_up()
+    assert pid != os.getpid() and loads == 1 and seconds > 0
+    # The loop kept ticking while the face process worked (two matches take well over 0.2 s).
     assert ticks >= 10
+    # This process loaded its own model once too, for the session's synchronous matches.
+    assert face_model.model_loads()[0] == 1
     assert "tensorflow" not in sys.modules and "torch" not in sys.modules
+
+
+async def test_it_sends_refusals_back_from_the_face_process(face_process):
+    with pytest.raises(faces.FaceRefused) as refused:
+        await faces.enrol([samples.encode(samples.astronaut()), samples.encode(samples.two_people())])
+    assert (refused.value.reason, refused.value.photo) == ("several_faces", 1)
 
 
 def test_it_imports_no_face_library_before_the_first_match():
@@ -134,17 +165,17 @@ def test_it_places_the_shipped_weights_and_downloads_nothing(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"attempts": [], "dimensions": 128}
-    placed = tmp_path / ".deepface" / "weights" / faces.WEIGHT_FILES[0]
-    assert placed.stat().st_size == (faces.shipped_weights_dir() / faces.WEIGHT_FILES[0]).stat().st_size
+    placed = tmp_path / ".deepface" / "weights" / face_model.WEIGHT_FILES[0]
+    assert placed.stat().st_size == (face_model.shipped_weights_dir() / face_model.WEIGHT_FILES[0]).stat().st_size
 
 
 def test_it_copies_the_weights_only_once(tmp_path):
-    folder = faces.install_weights(tmp_path)
-    placed = folder / faces.WEIGHT_FILES[0]
+    folder = face_model.install_weights(tmp_path)
+    placed = folder / face_model.WEIGHT_FILES[0]
     placed.write_bytes(b"already here")
-    faces.install_weights(tmp_path)
+    face_model.install_weights(tmp_path)
     assert placed.read_bytes() == b"already here"
-    assert [p.name for p in folder.iterdir()] == [faces.WEIGHT_FILES[0]]
+    assert [p.name for p in folder.iterdir()] == [face_model.WEIGHT_FILES[0]]
 
 
 def test_it_words_every_refusal_in_every_language():
