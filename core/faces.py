@@ -100,11 +100,8 @@ def _sure(face):
 
 
 def embed_face(data, min_face_px=DEFAULT_MIN_FACE_PX, alone=False):
-    """Return the embedding of the largest face in image bytes, or raise FaceRefused.
-
-    Faces smaller than min_face_px are ignored (a face far behind the person, or a false
-    detection); with alone, a second face the detector is sure of refuses the photo.
-    """
+    """Return the embedding of the largest face in image bytes (alone: refuse a sure second face)."""
+    # Faces smaller than min_face_px are ignored: a face far behind the person, or a false detection.
     faces = sorted((face for face in _faces(data, min_face_px) if _side(face) >= min_face_px),
                    key=_side, reverse=True)
     if not faces:
@@ -156,8 +153,9 @@ def _face_pool():
     """Return the face process pool, starting it if need be."""
     with _Pool.lock:
         if _Pool.executor is None:
-            # A process, not a thread: dlib's embedding holds the GIL for its whole ~0.08 s
-            # (measured: a thread stalled the event loop 75-300 ms per match, docs/faces.md).
+            # A process, not a thread: dlib's embedding holds the GIL for its whole 0.07 s of CPU
+            # (measured: a thread stalled the event loop up to 311 ms on a loaded machine, the
+            # face process 42 ms; docs/faces.md).
             # One worker: concurrent matches queue instead of splitting one core between them.
             # Spawned, not forked: the parent runs an event loop and threads that must not be copied.
             _Pool.executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))

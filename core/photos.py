@@ -70,3 +70,9 @@ def find_near(photo_hash, earlier_hashes, max_distance=DEFAULT_HASH_DISTANCE):
         if (value ^ int(earlier, 16)).bit_count() <= max_distance:
             return earlier
     return None
+
+
+def find_replay(data, earlier_hashes, max_distance=DEFAULT_HASH_DISTANCE):
+    """Return the earlier hash that image bytes copy, as they are or mirrored, or None."""
+    return (find_near(phash(data), earlier_hashes, max_distance)
+            or find_near(phash(data, mirrored=True), earlier_hashes, max_distance))

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -123,6 +124,14 @@ async def test_it_loads_the_model_once_and_matches_off_the_event_loop(astronaut_
     # This process loaded its own model once too, for the session's synchronous matches.
     assert face_model.model_loads()[0] == 1
     assert "tensorflow" not in sys.modules and "torch" not in sys.modules
+
+
+async def test_it_replaces_a_face_process_that_died(astronaut_embeddings, face_process):
+    pid = (await faces.warm_up())[0]
+    os.kill(pid, signal.SIGKILL)
+    selfie = samples.encode(samples.variations(samples.astronaut())["jpeg q30"])
+    assert (await faces.match(selfie, astronaut_embeddings)).ok
+    assert (await faces.warm_up())[0] != pid
 
 
 async def test_it_sends_refusals_back_from_the_face_process(face_process):

@@ -31,6 +31,15 @@ def test_it_finds_a_mirrored_replay_only_when_asked():
     assert photos.is_near(photos.phash(mirrored, mirrored=True), reference_hash)
 
 
+def test_it_finds_a_replayed_selfie_as_sent_or_mirrored_and_passes_a_new_one():
+    earlier = [photos.phash(samples.encode(samples.astronaut())), photos.phash(samples.encode(samples.hopper()))]
+    hopper = samples.hopper()
+    assert photos.find_replay(samples.encode(hopper, quality=40), earlier) == earlier[1]
+    assert photos.find_replay(samples.encode(hopper.transpose(Image.Transpose.FLIP_LEFT_RIGHT)), earlier) == earlier[1]
+    new_selfie = samples.encode(samples.variations(hopper)["crop+rotate+bright+jpeg"])
+    assert photos.find_replay(new_selfie, earlier) is None
+
+
 def test_it_tells_different_photos_apart():
     images = {"astronaut": samples.astronaut(), "hopper": samples.hopper()}
     # The stereo pair is left out: two shots of one scene a few centimetres apart are one picture.
