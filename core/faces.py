@@ -154,8 +154,8 @@ def _face_pool():
     with _Pool.lock:
         if _Pool.executor is None:
             # A process, not a thread: dlib's embedding holds the GIL for its whole 0.07 s of CPU
-            # (measured: a thread stalled the event loop up to 311 ms on a loaded machine, the
-            # face process 42 ms; docs/faces.md).
+            # (measured on a loaded machine: a thread stalled the event loop up to 311-449 ms,
+            # the face process 42-80 ms; docs/faces.md).
             # One worker: concurrent matches queue instead of splitting one core between them.
             # Spawned, not forked: the parent runs an event loop and threads that must not be copied.
             _Pool.executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))

@@ -1,6 +1,7 @@
 """Face enrolment and matching with the real Dlib weights on real photos."""
 
 import asyncio
+import importlib.util
 import json
 import os
 import signal
@@ -138,6 +139,11 @@ async def test_it_sends_refusals_back_from_the_face_process(face_process):
     with pytest.raises(faces.FaceRefused) as refused:
         await faces.enrol([samples.encode(samples.astronaut()), samples.encode(samples.two_people())])
     assert (refused.value.reason, refused.value.photo) == ("several_faces", 1)
+
+
+def test_it_installs_no_tensorflow_nor_torch():
+    # deepface 0.0.103 lists them as extras only; the faces extra must not pull them back in.
+    assert [name for name in ("tensorflow", "torch", "keras") if importlib.util.find_spec(name)] == []
 
 
 def test_it_imports_no_face_library_before_the_first_match():
