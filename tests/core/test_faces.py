@@ -153,7 +153,7 @@ def test_it_imports_no_face_library_before_the_first_match():
     assert json.loads(out) == []
 
 
-# Run in a fresh process: any socket connection other than a local one fails and is recorded,
+# Run in a fresh process: any socket connection other than a Unix-domain one fails and is recorded,
 # and the proxies point at a closed port, so a download attempt cannot succeed unseen.
 NO_NETWORK_ENROL = """
 import json, socket, sys
