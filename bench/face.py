@@ -68,10 +68,9 @@ def at_800(image):
     return face_samples.resize(image, 800 / max(image.size))
 
 
-def first_use():
+def first_use(home):
     """Time placing the weights and loading the model, in a fresh DEEPFACE_HOME."""
     from core import face_model
-    home = tempfile.mkdtemp(prefix="liftwatch-bench-deepface-")
     os.environ["DEEPFACE_HOME"] = home
     _, copy_seconds = timed(face_model.install_weights, home)
     _, load_seconds, load_cpu = cpu_timed(face_model.load_model)
@@ -203,15 +202,17 @@ def main():
         print(f"pinned to CPU {pin_to_one_core()}, numeric libraries single-threaded")
     from core import faces
     from tests import face_samples as samples
-    first_use()
-    if not args.all_cores:
-        import cv2
-        cv2.setNumThreads(1)
-    warm_verify(faces, samples, args.runs)
-    parts(faces, samples, args.runs)
-    loop_stall(faces, samples)
-    face_distances(faces, samples)
-    hash_distances(samples)
+    # Kept for the whole run: the face process that loop_stall starts loads from it too.
+    with tempfile.TemporaryDirectory(prefix="liftwatch-bench-deepface-") as home:
+        first_use(home)
+        if not args.all_cores:
+            import cv2
+            cv2.setNumThreads(1)
+        warm_verify(faces, samples, args.runs)
+        parts(faces, samples, args.runs)
+        loop_stall(faces, samples)
+        face_distances(faces, samples)
+        hash_distances(samples)
 
 
 if __name__ == "__main__":
