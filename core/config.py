@@ -31,6 +31,7 @@ class Config:
     db_timeout_ms: int = 5000
     page_cache_entries: int = 4000
     page_cache_seconds: float = 1.0
+    secret_key: str = ""
 
     @classmethod
     def from_env(cls, **overrides):
@@ -51,6 +52,7 @@ class Config:
             db_timeout_ms=int(_env("DB_TIMEOUT_MS", "5000")),
             page_cache_entries=int(_env("PAGE_CACHE_ENTRIES", "4000")),
             page_cache_seconds=float(_env("PAGE_CACHE_SECONDS", "1.0")),
+            secret_key=_env("SECRET_KEY", ""),
         )
         values.update(overrides)
         return cls(**values)

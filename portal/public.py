@@ -53,9 +53,9 @@ async def _elevator_html(code):
     return html
 
 
-@blueprint.get("/e/<code>/<any('rescue', 'fault', 'complaint', 'rating'):kind>")
+@blueprint.get("/e/<code>/<any('rescue'):kind>")
 async def entry(code, kind):
-    """Show the phone numbers to use for rescue, faults, complaints and ratings."""
+    """Show the phone numbers to use for rescue (the forms are in portal/reports.py)."""
     try:
         view = await elevator_view(current_app.store.db, code, _config())
     except (InvalidCode, NotFound) as exc:

@@ -19,6 +19,17 @@ INDEXES = {
                              ("address", ASCENDING)], unique=True, name="org_kind_address")],
     "deliveries": [IndexModel([("notification_id", ASCENDING), ("seq", ASCENDING)], name="notification"),
                    IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created")],
+    # A report's tracking page is found by its token; the elevator page and the me-too offer
+    # list an elevator's open reports of a kind; the firm page reads a firm's latest reports.
+    "reports": [IndexModel([("token", ASCENDING)], unique=True, name="token"),
+                IndexModel([("elevator_id", ASCENDING), ("kind", ASCENDING), ("state", ASCENDING),
+                            ("created_at", DESCENDING)], name="elevator_kind_state"),
+                IndexModel([("firm_id", ASCENDING), ("created_at", DESCENDING)], name="firm_created")],
+    # Averages on the elevator page and the firm page (one voter per month is the _id).
+    "ratings": [IndexModel([("elevator_id", ASCENDING)], name="elevator"),
+                IndexModel([("firm_id", ASCENDING)], name="firm")],
+    # Counters expire after their window (the embedded server keeps them; keys carry the window).
+    "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }
