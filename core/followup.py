@@ -5,7 +5,7 @@ import time
 from core import guard
 from core.notify.compose import compose
 from core.notify.deliveries import record_notification, utcnow
-from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES
+from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, page_changed
 from core.store import elevators as elevator_store
 from core.store import reports as report_store
 
@@ -65,6 +65,7 @@ async def take_action(db, report_id, action, note="", now=None):
     changed = await report_store.change_state(db, report_id, allowed, state, entry, stamps)
     if changed is None:
         raise StateConflict(report_id)
+    await page_changed(db)
     return changed
 
 
@@ -76,6 +77,7 @@ async def answer_fixed(db, report, fixed, *, key, base_url, now=None):
                                               {"state": state, "at": now, "note": ""}, {})
     if changed is None:
         raise StateConflict(report["_id"])
+    await page_changed(db)
     if not fixed:
         await notify_report(db, changed, "not_fixed", key=key, base_url=base_url)
     return changed

@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from core.store import meta as meta_store
 from core.store import photos as photo_store
 from core.store import reports as report_store
 
@@ -151,9 +152,18 @@ def notification_kind(report):
     return "complaint_unit" if report.get("about") == "unit" else "complaint_maintenance"
 
 
+async def page_changed(db):
+    """Drop cached elevator pages: they list open reports and the rating.
+
+    Reports are rare next to page views, so emptying every worker's cache on each one costs little.
+    """
+    await meta_store.bump_pages_version(db)
+
+
 async def save_report(db, report):
     """Store a new report."""
     await report_store.insert_report(db, report)
+    await page_changed(db)
     return report
 
 
@@ -182,6 +192,7 @@ async def save_rating(db, elevator, values, voter, now=None):
            "stars": int(values["stars"]), "comment": values.get("comment", ""), "created_at": now}
     if not await report_store.insert_rating(db, doc):
         raise AlreadyRated(elevator["_id"])
+    await page_changed(db)
     return doc
 
 
@@ -217,7 +228,9 @@ async def add_metoo(db, elevator_id, report_id, comment, now=None):
     report = await report_store.find_report(db, report_id)
     if report is None or report["elevator_id"] != elevator_id or report["state"] not in OPEN_STATES:
         return None
-    return await report_store.add_metoo(db, report_id, {"at": now or utcnow(), "comment": comment.strip()})
+    added = await report_store.add_metoo(db, report_id, {"at": now or utcnow(), "comment": comment.strip()})
+    await page_changed(db)
+    return added
 
 
 def labels_of(report):
@@ -232,3 +245,26 @@ async def open_faults(db, elevator_id, limit=10):
     found = await report_store.find_open_reports(db, elevator_id, "fault", OPEN_STATES, limit=limit)
     return [{"category": FAULT_CATEGORIES.get(r["category"], r["category"]), "created_at": r["created_at"],
              "state": STATES[r["state"]], "metoo_count": r["metoo_count"]} for r in found]
+
+
+async def elevator_summary(db, elevator_id):
+    """Return what the elevator page shows of passengers' reports: open faults and the rating."""
+    return {"open_faults": await open_faults(db, elevator_id),
+            "rating": await rating_summary(db, elevator_id=elevator_id)}
+
+
+def _median_hours(pairs):
+    """Return the median of (end - start) in hours, or None when there is none."""
+    hours = sorted((end - start).total_seconds() / 3600 for start, end in pairs if end)
+    if not hours:
+        return None
+    middle = len(hours) // 2
+    return round(hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2, 1)
+
+
+async def firm_summary(db, firm_id):
+    """Return the firm page's figures: rating, and median hours to acknowledge and to fix (latest 500 reports)."""
+    rows = await report_store.find_firm_report_times(db, firm_id)
+    return {"rating": await rating_summary(db, firm_id=firm_id), "reports_count": len(rows),
+            "median_ack_hours": _median_hours((r["created_at"], r.get("acknowledged_at")) for r in rows),
+            "median_fix_hours": _median_hours((r["created_at"], r.get("fixed_at")) for r in rows)}

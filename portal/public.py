@@ -4,6 +4,7 @@ from quart import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from core.codes import InvalidCode, normalise_code
 from core.public import NotFound, elevator_view, firm_view
+from core.reports import elevator_summary, firm_summary
 from core.timeutil import today as local_today
 from portal.language import _gettext as _
 
@@ -48,7 +49,8 @@ async def _elevator_html(code):
     version = await cache.sync(db) if cache.enabled else None
     html = cache.get(key) if cache.enabled else None
     if html is None:
-        html = await render_template("elevator.html", **await elevator_view(db, code, _config()))
+        view = await elevator_view(db, code, _config())
+        html = await render_template("elevator.html", **view, reports=await elevator_summary(db, view["page"]["_id"]))
         cache.put(key, html, version)
     return html
 
@@ -70,7 +72,7 @@ async def firm(firm_id):
         view = await firm_view(current_app.store.db, firm_id, _config())
     except NotFound:
         abort(404)
-    html = await render_template("firm.html", **view)
+    html = await render_template("firm.html", **view, reports=await firm_summary(current_app.store.db, firm_id))
     return html, 200, {"Cache-Control": PAGE_CACHE}
 
 

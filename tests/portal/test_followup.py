@@ -1,5 +1,6 @@
 """Following a report up: email to the firm, signed action links, fixed / not fixed, me too."""
 
+import asyncio
 import re
 from urllib.parse import urlsplit
 
@@ -97,3 +98,18 @@ async def test_it_offers_me_too_for_the_same_open_fault(client, app):
     assert await db.reports.count_documents({}) == 1
     other = await post_form(client, f"/e/{ON_TIME}/fault", {**GOOD_FAULT, "category": "light"})
     assert other.status_code == 303  # another category is a new report
+
+
+async def test_it_shows_open_faults_and_ratings_on_the_public_pages(client, app):
+    token, report = await report_fault(client, app)
+    await post_form(client, f"/e/{ON_TIME}/rating", {"stars": "3"})
+    page = await (await client.get(f"/e/{ON_TIME}")).get_data(as_text=True)
+    assert "未处理的故障报修" in page and "门" in page and "3.0" in page and "1 条评价" in page
+    assert "alert(1)" not in page and token not in page  # no description, no tracking token
+    await act(client, signed(app, report["_id"], "acknowledge"))
+    await act(client, signed(app, report["_id"], "fixed"), "修好了")
+    firm = await (await client.get("/firms/F1")).get_data(as_text=True)
+    assert "确认收到的中位时间" in firm and "修复的中位时间" in firm and "0.0 小时" in firm
+    await asyncio.sleep(app.app.page_cache.check_seconds)  # the page cache looks at the version this often
+    page = await (await client.get(f"/e/{ON_TIME}")).get_data(as_text=True)
+    assert "未处理的故障报修" not in page
