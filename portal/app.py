@@ -8,7 +8,7 @@ from quart import Quart
 from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
-from portal import actions, compression, errors, forms, health, language, photos, public, reports
+from portal import actions, compression, errors, forms, health, language, open311, photos, public, reports
 from portal.pagecache import PageCache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def create_app(config=None):
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(actions.blueprint)
     app.register_blueprint(photos.blueprint)
+    app.register_blueprint(open311.blueprint)
     app.register_blueprint(health.blueprint)
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.store import embedded
-from portal import cli_contacts
+from portal import cli_apikeys, cli_contacts
 
 
 @contextlib.contextmanager
@@ -122,6 +122,7 @@ def parser():
     embedded.add_arguments(db)
     db.set_defaults(func=cmd_db)
     cli_contacts.add_parser(sub)
+    cli_apikeys.add_parser(sub)
     return top
 
 

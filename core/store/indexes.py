@@ -24,7 +24,9 @@ INDEXES = {
     "reports": [IndexModel([("token", ASCENDING)], unique=True, name="token"),
                 IndexModel([("elevator_id", ASCENDING), ("kind", ASCENDING), ("state", ASCENDING),
                             ("created_at", DESCENDING)], name="elevator_kind_state"),
-                IndexModel([("firm_id", ASCENDING), ("created_at", DESCENDING)], name="firm_created")],
+                IndexModel([("firm_id", ASCENDING), ("created_at", DESCENDING)], name="firm_created"),
+                # Open311 GET requests: public (fault) reports by date, newest first.
+                IndexModel([("kind", ASCENDING), ("created_at", DESCENDING)], name="kind_created")],
     # Averages on the elevator page and the firm page (one voter per month is the _id).
     "ratings": [IndexModel([("elevator_id", ASCENDING)], name="elevator"),
                 IndexModel([("firm_id", ASCENDING)], name="firm")],

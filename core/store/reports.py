@@ -72,3 +72,18 @@ async def count_hit(db, key, expires_at):
         {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
         upsert=True, return_document=ReturnDocument.AFTER)
     return doc["n"]
+
+
+async def find_reports(db, query, limit):
+    """Return reports matching a query built by core (never user keys), newest first."""
+    return await db.reports.find(query).sort("created_at", DESCENDING).limit(limit).to_list(None)
+
+
+async def insert_api_key(db, doc):
+    """Store an Open311 API key (its hash is the _id)."""
+    await db.api_keys.insert_one(doc)
+
+
+async def find_api_key(db, hashed):
+    """Return the API key document with this hash, or None."""
+    return await db.api_keys.find_one({"_id": hashed})
