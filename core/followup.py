@@ -1,5 +1,6 @@
 """Following a report up: telling the responsible parties, the firm's signed actions, the reporter's answer."""
 
+import datetime
 import time
 
 from core import guard
@@ -10,6 +11,7 @@ from core.store import elevators as elevator_store
 from core.store import reports as report_store
 
 LINK_DAYS = 14
+UNACKNOWLEDGED_AFTER = datetime.timedelta(hours=24)
 # What the firm may do through its links, from which states, and the time stamp each sets.
 ACTIONS = {
     "acknowledge": ("acknowledged", ("open", "reopened"), "acknowledged_at"),
@@ -32,6 +34,19 @@ def action_url(key, base_url, report_id, action, now=None):
     return f"{base_url}/a/{report_id}/{action}?exp={expires}&sig={signature}"
 
 
+def photo_url(key, base_url, photo_id, now=None):
+    """Return a signed link to a full-size photo, for those told of the report."""
+    return action_url(key, base_url, photo_id, "photo", now).replace(f"/a/{photo_id}/photo", f"/photos/{photo_id}/full")
+
+
+def _(text):
+    """Mark text for extraction; compose() translates it for each reader."""
+    return text
+
+
+PHOTO = _("Photo")
+
+
 def _facts(report, elevator):
     """Return the facts a notification about a report states."""
     categories = FAULT_CATEGORIES if report["kind"] == "fault" else COMPLAINT_CATEGORIES
@@ -49,6 +64,7 @@ async def notify_report(db, report, kind, *, key, base_url):
     """
     elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
     links = [(ACTION_LABELS[a], action_url(key, base_url, report["_id"], a)) for a in ACTIONS]
+    links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
     facts = _facts(report, elevator)
     notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
     return await record_notification(db, notification_id, kind, elevator,
@@ -81,3 +97,16 @@ async def answer_fixed(db, report, fixed, *, key, base_url, now=None):
     if not fixed:
         await notify_report(db, changed, "not_fixed", key=key, base_url=base_url)
     return changed
+
+
+async def escalate_unacknowledged(db, *, key, base_url, now=None):
+    """Tell the firm's fallback contacts and the regulator of each report nobody acknowledged in 24 hours.
+
+    Each report is claimed with one conditional update first, so two workers never both send;
+    the worker runs this as a periodic sweep. Return the delivery ids recorded.
+    """
+    now = now or utcnow()
+    recorded = []
+    while (report := await report_store.claim_unacknowledged(db, now - UNACKNOWLEDGED_AFTER, now)) is not None:
+        recorded += await notify_report(db, report, "unacknowledged", key=key, base_url=base_url)
+    return recorded

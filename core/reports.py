@@ -142,7 +142,7 @@ def new_report(kind, elevator, values, photo_ids=(), now=None):
             "phone": values.get("phone") or None, "photo_ids": list(photo_ids),
             "state": "open", "history": [{"state": "open", "at": now, "note": ""}],
             "metoo_count": 0, "metoo": [], "created_at": now, "updated_at": now,
-            "acknowledged_at": None, "fixed_at": None}
+            "acknowledged_at": None, "fixed_at": None, "escalated_at": None}
 
 
 def notification_kind(report):

@@ -21,7 +21,8 @@ def create_app(config=None):
     app = Quart(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config["LIFTWATCH"] = config
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
-    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    # Three photos of up to 8 MB each, plus the form's text fields.
+    app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024
     language.init_app(app)
     errors.init_app(app)
     compression.init_app(app)

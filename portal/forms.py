@@ -55,6 +55,11 @@ def init_app(app):
     """Load the signing key at start and give new browsers their id cookie."""
     app.secret_key_bytes = guard.load_secret_key(app.config["LIFTWATCH"])
 
+    @app.errorhandler(413)
+    async def too_large(error):
+        return await render_error(413, _("Too large"),
+                                  _("The photos are too large together: send at most 3 photos of up to 8 MB each."))
+
     @app.after_request
     async def set_browser_cookie(response):
         if g.get("new_bid"):

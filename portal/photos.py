@@ -1,9 +1,10 @@
-"""Uploaded photos: read from the form, cleaned in core; thumbnails served only where public."""
+"""Uploaded photos: read from the form, cleaned in core; public thumbnails, full size by signed link."""
 
 import asyncio
 
-from quart import Blueprint, abort, current_app
+from quart import Blueprint, abort, current_app, request
 
+from core import guard
 from core.photos import MAX_BYTES, TOO_MANY, PhotoRefused, clean_photo
 from core.reports import MAX_PHOTOS
 from core.store.photos import find_photo
@@ -37,3 +38,16 @@ async def thumbnail(photo_id):
         abort(404)
     return found[0], 200, {"Content-Type": "image/jpeg", "Cache-Control": "public, max-age=86400",
                            "X-Content-Type-Options": "nosniff"}
+
+
+@blueprint.get("/photos/<photo_id>/full")
+async def full_size(photo_id):
+    """Serve a full-size photo to whoever holds the signed link sent with the report's notification."""
+    if not guard.check_link(current_app.secret_key_bytes, photo_id, "photo",
+                            request.args.get("exp"), request.args.get("sig")):
+        abort(403)
+    found = await find_photo(current_app.store.db, photo_id, "full")
+    if found is None:
+        abort(404)
+    return found[0], 200, {"Content-Type": "image/jpeg", "Cache-Control": "private, max-age=3600",
+                           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}

@@ -25,12 +25,14 @@ INDEXES = {
                 IndexModel([("elevator_id", ASCENDING), ("kind", ASCENDING), ("state", ASCENDING),
                             ("created_at", DESCENDING)], name="elevator_kind_state"),
                 IndexModel([("firm_id", ASCENDING), ("created_at", DESCENDING)], name="firm_created"),
+                # The 24-hour escalation looks for reports still open since before a cutoff.
+                IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created"),
                 # Open311 GET requests: public (fault) reports by date, newest first.
                 IndexModel([("kind", ASCENDING), ("created_at", DESCENDING)], name="kind_created")],
     # Averages on the elevator page and the firm page (one voter per month is the _id).
     "ratings": [IndexModel([("elevator_id", ASCENDING)], name="elevator"),
                 IndexModel([("firm_id", ASCENDING)], name="firm")],
-    # Counters expire after their window (the embedded server keeps them; keys carry the window).
+    # Counters expire after their window (keys carry the window anyway).
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],

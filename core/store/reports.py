@@ -87,3 +87,10 @@ async def insert_api_key(db, doc):
 async def find_api_key(db, hashed):
     """Return the API key document with this hash, or None."""
     return await db.api_keys.find_one({"_id": hashed})
+
+
+async def claim_unacknowledged(db, cutoff, now):
+    """Mark one report still open since before cutoff as escalated and return it, or None."""
+    return await db.reports.find_one_and_update(
+        {"state": "open", "created_at": {"$lte": cutoff}, "escalated_at": None},
+        {"$set": {"escalated_at": now}}, sort=[("created_at", 1)], return_document=ReturnDocument.AFTER)

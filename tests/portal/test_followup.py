@@ -113,3 +113,23 @@ async def test_it_shows_open_faults_and_ratings_on_the_public_pages(client, app)
     await asyncio.sleep(app.app.page_cache.check_seconds)  # the page cache looks at the version this often
     page = await (await client.get(f"/e/{ON_TIME}")).get_data(as_text=True)
     assert "未处理的故障报修" not in page
+
+
+async def test_it_escalates_a_report_nobody_acknowledged_in_24_hours_once(client, app):
+    import datetime
+    from core.followup import escalate_unacknowledged
+    db = app.app.store.db
+    await add_contact(db, "F1", "fallback", "email", "boss@f1.example.com", "zh_Hans")
+    await db.regulators.insert_one({"_id": "R1", "name": "鲤城区市场监督管理局"})
+    await add_contact(db, "R1", "unacknowledged", "email", "desk@r1.example.com", "zh_Hans")
+    _, late = await report_fault(client, app)
+    _, answered = await report_fault(client, app, category="light")
+    await act(client, signed(app, answered["_id"], "acknowledge"))
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=25)
+    signing = {"key": app.app.secret_key_bytes, "base_url": "http://x"}
+    assert await escalate_unacknowledged(db, now=later - datetime.timedelta(hours=2), **signing) == []
+    ids = await escalate_unacknowledged(db, now=later, **signing)
+    told = await db.deliveries.find({"_id": {"$in": ids}}).to_list(None)
+    assert sorted((d["address"], d["copy"]) for d in told) == [("boss@f1.example.com", False), ("desk@r1.example.com", True)]
+    assert all(late["_id"] in d["notification_id"] for d in told)
+    assert await escalate_unacknowledged(db, now=later, **signing) == []  # once only

@@ -79,3 +79,18 @@ async def test_it_refuses_more_than_three_photos(client):
     photo = jpeg_with_gps((32, 32))
     response = await post_with_photos(client, "fault", [(f"{n}.jpg", photo) for n in range(4)])
     assert response.status_code == 400 and "最多上传 3 张" in await response.get_data(as_text=True)
+
+
+async def test_it_serves_full_size_only_through_the_signed_link_in_the_notification(client, app):
+    from core.notify.contacts import add_contact
+    db = app.app.store.db
+    await add_contact(db, "F1", "complaint_maintenance", "email", "duty@f1.example.com", "zh_Hans")
+    assert (await post_with_photos(client, "complaint", [("a.jpg", jpeg_with_gps())])).status_code == 303
+    report = await db.reports.find_one({"kind": "complaint"})
+    photo_id = report["photo_ids"][0]
+    delivery = await db.deliveries.find_one({"address": "duty@f1.example.com"})
+    link = next(k["url"] for k in delivery["message"]["links"] if f"/photos/{photo_id}/full" in k["url"])
+    full = await client.get(link.replace("http://127.0.0.1:8000", ""))
+    assert full.status_code == 200 and Image.open(io.BytesIO(await full.get_data())).size == (640, 480)
+    assert (await client.get(f"/photos/{photo_id}/full")).status_code == 403
+    assert (await client.get(link.replace("http://127.0.0.1:8000", "").replace("sig=", "sig=x"))).status_code == 403
