@@ -32,6 +32,7 @@ class Config:
     page_cache_entries: int = 4000
     page_cache_seconds: float = 1.0
     secret_key: str = ""
+    reports_per_hour: int = 5
 
     @classmethod
     def from_env(cls, **overrides):
@@ -53,6 +54,7 @@ class Config:
             page_cache_entries=int(_env("PAGE_CACHE_ENTRIES", "4000")),
             page_cache_seconds=float(_env("PAGE_CACHE_SECONDS", "1.0")),
             secret_key=_env("SECRET_KEY", ""),
+            reports_per_hour=int(_env("REPORTS_PER_HOUR", "5")),
         )
         values.update(overrides)
         return cls(**values)

@@ -40,10 +40,10 @@ async def refuse_post(form, raw):
 
 async def refuse_flood(phone=None):
     """Return a 429 response when this IP or phone sent too many reports this hour, else None."""
-    db = current_app.store.db
-    limited = await guard.over_limit(db, "ip", request.remote_addr or "")
+    db, limit = current_app.store.db, current_app.config["LIFTWATCH"].reports_per_hour
+    limited = await guard.over_limit(db, "ip", request.remote_addr or "", limit)
     if phone and not limited:
-        limited = await guard.over_limit(db, "phone", phone)
+        limited = await guard.over_limit(db, "phone", phone, limit)
     if limited:
         html, status = await render_error(429, _("Too many reports"),
                                           _("You have sent many reports in the last hour. Please wait an hour and try again, or call the numbers on the elevator page."))
