@@ -57,12 +57,13 @@ def _facts(report, elevator):
             "reported_at": report["created_at"].strftime("%Y-%m-%d %H:%M UTC")}
 
 
-async def notify_report(db, report, kind, *, key, base_url):
+async def notify_report(db, report, kind, *, key, base_url, elevator=None):
     """Record the notification of a report event for everyone it is routed to; return the delivery ids.
 
     This is the one place that hands deliveries to the durable worker (a `deliver` job per id).
     """
-    elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
+    if elevator is None:
+        elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
     links = [(ACTION_LABELS[a], action_url(key, base_url, report["_id"], a)) for a in ACTIONS]
     links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
     facts = _facts(report, elevator)

@@ -63,7 +63,7 @@ async def submit_report(code, kind):
             return await _form_page("fault", view, form.values, {}, 200, same=same)
     elevator = await elevator_store.find_elevator(db, view["page"]["_id"])
     report = await reports.submit(db, kind, elevator, form.values, photos)
-    await followup.notify_report(db, report, reports.notification_kind(report), **_signing())
+    await followup.notify_report(db, report, reports.notification_kind(report), elevator=elevator, **_signing())
     return redirect(f"/r/{report['token']}?sent=1", 303)
 
 

@@ -71,3 +71,12 @@ async def test_it_records_deliveries_to_the_firm_for_a_fault(client, app):
     deliveries = await db.deliveries.find({}).to_list(None)
     assert [d["address"] for d in deliveries] == ["duty@f1.example.com"]
     assert deliveries[0]["message"]["subject"].startswith("故障报修：")
+
+
+async def test_it_speaks_english_on_the_forms_and_their_errors(client):
+    page = await (await client.get(f"/e/{ON_TIME}/complaint?lang=en")).get_data(as_text=True)
+    assert "Whom do you complain about?" in page and "Slow rescue" in page
+    response = await post_form(client, f"/e/{ON_TIME}/complaint", {"about": "unit", "description": "", "phone": ""})
+    page = await response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please fill this in." in page and "Please choose one." in page and "11-digit mobile number" in page
