@@ -126,7 +126,8 @@ async def measure(args, data_dir, uri):
     """Serve, submit, deliver and print the figures."""
     port = free_port()
     config = Config.from_env(mongodb_uri=uri, db_name=f"bench_{uuid.uuid4().hex[:8]}", data_dir=data_dir,
-                             public_url=f"http://127.0.0.1:{port}", reports_per_hour=10**6)
+                             public_url=f"http://127.0.0.1:{port}", reports_per_hour=10**6,
+                             worker_in_serve=False)  # the delivery loop below stands in for it
     with TimedSMTP() as smtp, TimedTelegram() as telegram:
         settings = NotifySettings.from_env(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False,
                                            telegram_token=telegram.token, telegram_api_url=telegram.url)

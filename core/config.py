@@ -7,6 +7,9 @@ from pathlib import Path
 
 # TSG T5002-2017 intervals, in days; LIFTWATCH_INTERVAL_DAYS overrides any of them.
 DEFAULT_INTERVAL_DAYS = {"half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365}
+# Seconds before each retry of a failed job: at once, 1 min, 5 min, 30 min, then the last
+# value again (hourly) until LIFTWATCH_JOB_GIVE_UP_HOURS have passed since the first failure.
+DEFAULT_JOB_BACKOFF = (0, 60, 300, 1800, 3600)
 
 
 def _env(name, default):
@@ -33,6 +36,13 @@ class Config:
     page_cache_seconds: float = 1.0
     secret_key: str = ""
     reports_per_hour: int = 5
+    worker_in_serve: bool = True
+    worker_poll_seconds: float = 0.5
+    worker_sweep_seconds: float = 60.0
+    job_lease_seconds: float = 60.0
+    job_backoff: tuple = DEFAULT_JOB_BACKOFF
+    job_give_up_hours: float = 24.0
+    job_keep_done_hours: float = 24.0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -55,6 +65,13 @@ class Config:
             page_cache_seconds=float(_env("PAGE_CACHE_SECONDS", "1.0")),
             secret_key=_env("SECRET_KEY", ""),
             reports_per_hour=int(_env("REPORTS_PER_HOUR", "5")),
+            worker_in_serve=_env("WORKER_IN_SERVE", "1") not in ("0", "false", "no"),
+            worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.5")),
+            worker_sweep_seconds=float(_env("WORKER_SWEEP_SECONDS", "60")),
+            job_lease_seconds=float(_env("JOB_LEASE_SECONDS", "60")),
+            job_backoff=_seconds_list("JOB_BACKOFF", _env("JOB_BACKOFF", "")) or DEFAULT_JOB_BACKOFF,
+            job_give_up_hours=float(_env("JOB_GIVE_UP_HOURS", "24")),
+            job_keep_done_hours=float(_env("JOB_KEEP_DONE_HOURS", "24")),
         )
         values.update(overrides)
         return cls(**values)
@@ -69,3 +86,14 @@ def _interval_days(text):
             raise ValueError(f"LIFTWATCH_INTERVAL_DAYS: cannot read {part!r}")
         days[name] = int(value)
     return days
+
+
+def _seconds_list(name, text):
+    """Parse '0,60,300' into a tuple of seconds (empty text gives an empty tuple)."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"LIFTWATCH_{name}: cannot read {text!r}") from None
+    if any(v < 0 for v in values):
+        raise ValueError(f"LIFTWATCH_{name}: seconds cannot be negative")
+    return values

@@ -16,9 +16,12 @@ from zoneinfo import ZoneInfo
 from core import demo_names as names
 from core.codes import make_equipment_code, make_registration_code
 from core.demo_history import Plan, add_history, add_year, at_local, days_from
-from core.pages import assess_firm, due_states, refresh_elevator_page
+from core.grading import grade_firm
+from core.page_writer import rebuild_page
+from core.pages import due_states
 from core.schedule import OVERDUE, inspection_state
-from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
+from core.district import (add_elevators, add_inspections, add_maintenance_records, add_supervisions, save_firms,
+                           save_people, save_units)
 from core.notify.contacts import add_demo_contacts
 from core.store import meta as meta_store
 from core.store import orgs as org_store
@@ -113,18 +116,18 @@ async def _load(db, config, today):
 
 
 async def write_district(db, district):
-    """Write organisations, elevators and records with bulk operations."""
-    await org_store.upsert_firms(db, district.firms)
-    await org_store.upsert_units(db, district.units)
-    await org_store.upsert_people(db, district.people)
+    """Write organisations, elevators and records with bulk operations (build_pages follows)."""
+    await save_firms(db, district.firms, owe=False)
+    await save_units(db, district.units, owe=False)
+    await save_people(db, district.people, owe=False)
     await add_demo_contacts(db, district.firms, district.units)
-    await add_elevators(db, district.elevators)
+    await add_elevators(db, district.elevators, owe=False)
     for chunk in _batches(district.records):
-        await add_maintenance_records(db, chunk)
+        await add_maintenance_records(db, chunk, owe=False)
     for chunk in _batches(district.inspections):
-        await add_inspections(db, chunk)
+        await add_inspections(db, chunk, owe=False)
     for chunk in _batches(district.supervisions):
-        await add_supervisions(db, chunk)
+        await add_supervisions(db, chunk, owe=False)
 
 
 def _batches(docs):
@@ -134,12 +137,25 @@ def _batches(docs):
 
 
 async def build_pages(db, district, config):
-    """Build every elevator page, then grade every firm; return the pages and the grades."""
-    pages = [await refresh_elevator_page(db, e["_id"]) for e in district.elevators]
-    grades = {}
-    for firm in district.firms:
-        grades[firm["_id"]] = (await assess_firm(db, firm, district.today, config))["grade"]
+    """Build every elevator page and grade every firm; return the pages and the grades.
+
+    The demo wrote its records without owing jobs, so it calls the single writers itself
+    (tickets still order these rebuilds against any other). Firms are graded once before
+    the pages, so that the pages show a grade, and once after: only the pages of a firm
+    whose letter changed are rebuilt again, by their page jobs.
+    """
+    from core.page_writer import PAGE
+    from core.worker import Worker
+    await _grade_all(db, district, config)
+    pages = [await rebuild_page(db, e["_id"], config, grade=False) for e in district.elevators]
+    grades = await _grade_all(db, district, config)
+    await Worker(db, config).drain(kinds=(PAGE,))
     return pages, grades
+
+
+async def _grade_all(db, district, config):
+    """Grade every firm of the district on its day; return {firm id: letter}."""
+    return {f["_id"]: (await grade_firm(db, f["_id"], config, district.today))["grade"] for f in district.firms}
 
 
 def build_district(today, config):

@@ -3,7 +3,7 @@
 import datetime
 import time
 
-from core import guard
+from core import guard, jobs
 from core.notify.compose import compose
 from core.notify.deliveries import record_notification, utcnow
 from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, page_changed
@@ -60,7 +60,8 @@ def _facts(report, elevator):
 async def notify_report(db, report, kind, *, key, base_url, elevator=None):
     """Record the notification of a report event for everyone it is routed to; return the delivery ids.
 
-    This is the one place that hands deliveries to the durable worker (a `deliver` job per id).
+    This is the one place that hands deliveries to the durable worker: a `deliver` job per id,
+    keyed by the delivery so that recording the same notification again asks for nothing more.
     """
     if elevator is None:
         elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
@@ -68,8 +69,12 @@ async def notify_report(db, report, kind, *, key, base_url, elevator=None):
     links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
     facts = _facts(report, elevator)
     notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
-    return await record_notification(db, notification_id, kind, elevator,
-                                     lambda lang, copy: compose(kind, lang, facts, links, copy))
+    ids = await record_notification(db, notification_id, kind, elevator,
+                                    lambda lang, copy: compose(kind, lang, facts, links, copy))
+    if ids:
+        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
+                                once=True)
+    return ids
 
 
 async def take_action(db, report_id, action, note="", now=None):

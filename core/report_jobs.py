@@ -1,15 +1,14 @@
 """The worker's side of passengers' reports: the `deliver` job handler and the 24-hour escalation sweep.
 
-Both take the durable worker's handler signature, fn(db, config, payload) and fn(db, config),
-so wiring them is `register("deliver", run_deliver)` and `sweep(run_escalation)` in
-core/worker.py, with `enqueue(db, "deliver", {"delivery_id": i}, key=f"deliver:{i}", once=True)`
-for each id that core.followup.notify_report returns.
+core.followup.notify_report enqueues one `deliver` job per delivery it records; core/worker.py
+loads this module (HANDLER_MODULES) and runs both.
 """
 
 from core import guard
 from core.followup import escalate_unacknowledged
 from core.notify import Notifier, NotifySettings
 from core.notify.deliveries import deliver
+from core.worker import handler, sweep
 
 _notifier = None
 
@@ -30,11 +29,13 @@ async def close_notifier():
         _notifier = None
 
 
+@handler("deliver")
 async def run_deliver(db, config, payload):
     """Send one delivery; a temporary TransportError propagates so that the worker retries with back-off."""
     await deliver(db, payload["delivery_id"], await shared_notifier())
 
 
+@sweep
 async def run_escalation(db, config):
     """Re-send each report nobody acknowledged in 24 hours to the firm's fallback, copying the regulator."""
     return await escalate_unacknowledged(db, key=guard.load_secret_key(config), base_url=config.public_url)

@@ -10,8 +10,12 @@ INDEXES = {
                   IndexModel([("unit_id", ASCENDING)], name="unit")],
     "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),
                        IndexModel([("firm.id", ASCENDING)], name="firm")],
+    # The page sweep: {stale_since <= a minute ago}.
+    "page_revisions": [IndexModel([("stale_since", ASCENDING)], name="stale_since")],
     "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
-                            IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date")],
+                            IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date"),
+                            # A person's change reaches the pages whose records name them.
+                            IndexModel([("technician_ids", ASCENDING)], name="technician")],
     "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
     "supervisions": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                      IndexModel([("firm_id", ASCENDING)], name="firm")],
@@ -34,6 +38,12 @@ INDEXES = {
                 IndexModel([("firm_id", ASCENDING)], name="firm")],
     # Counters expire after their window (keys carry the window anyway).
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
+    # Every job has a key (generated when the caller gives none): one job per key.
+    "jobs": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique"),
+             # claim_job: {state: pending, due <= now} sorted by due.
+             IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="state_due"),
+             # remove_done_jobs and the failed list of `liftwatch jobs`.
+             IndexModel([("state", ASCENDING), ("finished_at", ASCENDING)], name="state_finished")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }
