@@ -38,6 +38,8 @@ class Config:
     db_timeout_ms: int = 5000
     page_cache_entries: int = 25_000
     page_cache_seconds: float = 1.0
+    secret_key: str = ""
+    reports_per_hour: int = 5
     worker_in_serve: bool = True
     worker_poll_seconds: float = 0.5
     worker_sweep_seconds: float = 60.0
@@ -75,6 +77,8 @@ class Config:
             db_timeout_ms=_int("DB_TIMEOUT_MS", 5000, 1, 3_600_000),
             page_cache_entries=_int("PAGE_CACHE_ENTRIES", 25_000, 0, 10_000_000),
             page_cache_seconds=_number("PAGE_CACHE_SECONDS", 1.0, 0, 3600),
+            secret_key=_env("SECRET_KEY", ""),
+            reports_per_hour=_int("REPORTS_PER_HOUR", 5, 1, 100_000),
             worker_in_serve=_env("WORKER_IN_SERVE", "1") not in ("0", "false", "no"),
             worker_poll_seconds=_number("WORKER_POLL_SECONDS", 0.5, 0.01, 3600),
             worker_sweep_seconds=_number("WORKER_SWEEP_SECONDS", 60.0, 0.1, 86400),

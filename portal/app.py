@@ -6,11 +6,12 @@ from pathlib import Path
 
 from quart import Quart
 
+from core import report_jobs
 from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
 from core.worker import Worker
-from portal import compression, edge, errors, health, language, public
+from portal import actions, compression, edge, errors, forms, health, language, open311, photos, public, reports
 from portal.pagecache import PageCache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,13 +24,19 @@ def create_app(config=None):
     app = Quart(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config["LIFTWATCH"] = config
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400
-    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    # Three photos of up to 8 MB each, plus the form's text fields.
+    app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024
     language.init_app(app)
     errors.init_app(app)
     compression.init_app(app)
     edge.init_app(app, config.public_url)
     app.url_map.strict_slashes = False  # /e/<code>/ and /firms/F01/ serve the page, not a 404
+    forms.init_app(app)
     app.register_blueprint(public.blueprint)
+    app.register_blueprint(reports.blueprint)
+    app.register_blueprint(actions.blueprint)
+    app.register_blueprint(photos.blueprint)
+    app.register_blueprint(open311.blueprint)
     app.register_blueprint(health.blueprint)
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
@@ -48,6 +55,7 @@ def create_app(config=None):
         if app.worker_task is not None:
             await app.worker_task
         await app.notifier.close()
+        await report_jobs.close_notifier()
         await app.store.close()
 
     return app

@@ -1,4 +1,4 @@
-"""The `liftwatch` command: serve, demo, labels, worker, jobs, db and contacts."""
+"""The `liftwatch` command: serve, demo, labels, worker, jobs, db, contacts and apikeys."""
 
 import argparse
 import asyncio
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from core.config import Config, ConfigError
 from core.store import embedded
-from portal import cli_contacts
+from portal import cli_apikeys, cli_contacts
 
 
 def _db_port():
@@ -247,6 +247,7 @@ def parser():
                          "(LIFTWATCH_DB_PORT; default: the Unix socket only)")
     db.set_defaults(func=cmd_db)
     cli_contacts.add_parser(sub)
+    cli_apikeys.add_parser(sub)
     return top
 
 

@@ -6,6 +6,7 @@ from quart import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from core.codes import InvalidCode, normalise_code
 from core.public import NotFound, elevator_view, firm_view
+from core.reports import elevator_summary, firm_summary
 from core.timeutil import today as local_today
 from portal.compression import accepts_gzip
 from portal.language import _gettext as _
@@ -55,14 +56,16 @@ async def _elevator_page(code):
     body = cache.get_gzip(key) if cache.enabled else None
     if body is None:
         view = await elevator_view(db, code, _config())
-        body = gzip.compress((await render_template("elevator.html", **view)).encode(), compresslevel=6)
+        reports = await elevator_summary(db, view["page"]["_id"])
+        html = await render_template("elevator.html", **view, reports=reports)
+        body = gzip.compress(html.encode(), compresslevel=6)
         cache.put(key, body, ticket, view["page"]["_id"])
     return body
 
 
-@blueprint.get("/e/<code>/<any('rescue', 'fault', 'complaint', 'rating'):kind>")
+@blueprint.get("/e/<code>/<any('rescue'):kind>")
 async def entry(code, kind):
-    """Show the phone numbers to use for rescue, faults, complaints and ratings."""
+    """Show the phone numbers to use for rescue (the forms are in portal/reports.py)."""
     try:
         view = await elevator_view(current_app.store.db, code, _config())
     except (InvalidCode, NotFound) as exc:
@@ -77,7 +80,7 @@ async def firm(firm_id):
         view = await firm_view(current_app.store.db, firm_id, _config())
     except NotFound:
         abort(404)
-    html = await render_template("firm.html", **view)
+    html = await render_template("firm.html", **view, reports=await firm_summary(current_app.store.db, firm_id))
     return html, 200, {"Cache-Control": PAGE_CACHE}
 
 

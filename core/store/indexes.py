@@ -23,6 +23,21 @@ INDEXES = {
                              ("address", ASCENDING)], unique=True, name="org_kind_address")],
     "deliveries": [IndexModel([("notification_id", ASCENDING), ("seq", ASCENDING)], name="notification"),
                    IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created")],
+    # A report's tracking page is found by its token; the elevator page and the me-too offer
+    # list an elevator's open reports of a kind; the firm page reads a firm's latest reports.
+    "reports": [IndexModel([("token", ASCENDING)], unique=True, name="token"),
+                IndexModel([("elevator_id", ASCENDING), ("kind", ASCENDING), ("state", ASCENDING),
+                            ("created_at", DESCENDING)], name="elevator_kind_state"),
+                IndexModel([("firm_id", ASCENDING), ("created_at", DESCENDING)], name="firm_created"),
+                # The 24-hour escalation looks for reports still open since before a cutoff.
+                IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created"),
+                # Open311 GET requests: public (fault) reports by date, newest first.
+                IndexModel([("kind", ASCENDING), ("created_at", DESCENDING)], name="kind_created")],
+    # Averages on the elevator page and the firm page (one voter per month is the _id).
+    "ratings": [IndexModel([("elevator_id", ASCENDING)], name="elevator"),
+                IndexModel([("firm_id", ASCENDING)], name="firm")],
+    # Counters expire after their window (keys carry the window anyway).
+    "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     # Every job has a key (generated when the caller gives none): one job per key.
     "jobs": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique"),
              # claim_job: {state: pending, due <= now} sorted by due.

@@ -1,0 +1,118 @@
+"""Following a report up: telling the responsible parties, the firm's signed actions, the reporter's answer."""
+
+import datetime
+import time
+
+from core import guard, jobs
+from core.notify.compose import compose
+from core.notify.deliveries import record_notification, utcnow
+from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, page_changed
+from core.store import elevators as elevator_store
+from core.store import reports as report_store
+
+LINK_DAYS = 14
+UNACKNOWLEDGED_AFTER = datetime.timedelta(hours=24)
+# What the firm may do through its links, from which states, and the time stamp each sets.
+ACTIONS = {
+    "acknowledge": ("acknowledged", ("open", "reopened"), "acknowledged_at"),
+    "in_progress": ("in_progress", ("open", "acknowledged", "reopened"), "acknowledged_at"),
+    "fixed": ("fixed", OPEN_STATES, "fixed_at"),
+    "rejected": ("rejected", OPEN_STATES, None),
+}
+ACTION_LABELS = {"acknowledge": "Acknowledge", "in_progress": "In progress", "fixed": "Fixed",
+                 "rejected": "Not ours, or a duplicate"}
+
+
+class StateConflict(Exception):
+    """The report is no longer in a state that allows this step."""
+
+
+def action_url(key, base_url, report_id, action, now=None):
+    """Return a signed link that lets the firm take one action on a report, for LINK_DAYS days."""
+    expires = str(int((now if now is not None else time.time()) + LINK_DAYS * 86400))
+    signature = guard.link_signature(key, report_id, action, expires)
+    return f"{base_url}/a/{report_id}/{action}?exp={expires}&sig={signature}"
+
+
+def photo_url(key, base_url, photo_id, now=None):
+    """Return a signed link to a full-size photo, for those told of the report."""
+    return action_url(key, base_url, photo_id, "photo", now).replace(f"/a/{photo_id}/photo", f"/photos/{photo_id}/full")
+
+
+def _(text):
+    """Mark text for extraction; compose() translates it for each reader."""
+    return text
+
+
+PHOTO = _("Photo")
+
+
+def _facts(report, elevator):
+    """Return the facts a notification about a report states."""
+    categories = FAULT_CATEGORIES if report["kind"] == "fault" else COMPLAINT_CATEGORIES
+    place = " ".join(filter(None, (elevator.get("address"), elevator.get("building"))))
+    return {"code": report["elevator_id"], "place": place,
+            "category": {"msgid": categories.get(report["category"], report["category"])},
+            "description": report["description"], "phone": report.get("phone"),
+            "reported_at": report["created_at"].strftime("%Y-%m-%d %H:%M UTC")}
+
+
+async def notify_report(db, report, kind, *, key, base_url, elevator=None):
+    """Record the notification of a report event for everyone it is routed to; return the delivery ids.
+
+    This is the one place that hands deliveries to the durable worker: a `deliver` job per id,
+    keyed by the delivery so that recording the same notification again asks for nothing more.
+    """
+    if elevator is None:
+        elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
+    links = [(ACTION_LABELS[a], action_url(key, base_url, report["_id"], a)) for a in ACTIONS]
+    links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
+    facts = _facts(report, elevator)
+    notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
+    ids = await record_notification(db, notification_id, kind, elevator,
+                                    lambda lang, copy: compose(kind, lang, facts, links, copy))
+    if ids:
+        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
+                                once=True)
+    return ids
+
+
+async def take_action(db, report_id, action, note="", now=None):
+    """Apply a firm's action to a report; raise StateConflict when its state does not allow it."""
+    state, allowed, stamp = ACTIONS[action]
+    now = now or utcnow()
+    current = await report_store.find_report(db, report_id)
+    stamps = {stamp: now} if stamp and current and not current.get(stamp) else {}
+    entry = {"state": state, "at": now, "note": note}
+    changed = await report_store.change_state(db, report_id, allowed, state, entry, stamps)
+    if changed is None:
+        raise StateConflict(report_id)
+    await page_changed(db, changed["elevator_id"])
+    return changed
+
+
+async def answer_fixed(db, report, fixed, *, key, base_url, now=None):
+    """Record the reporter's answer to "fixed": confirmed, or reopened and the firm told again."""
+    now = now or utcnow()
+    state = "confirmed" if fixed else "reopened"
+    changed = await report_store.change_state(db, report["_id"], ("fixed",), state,
+                                              {"state": state, "at": now, "note": ""}, {})
+    if changed is None:
+        raise StateConflict(report["_id"])
+    await page_changed(db, report["elevator_id"])
+    if not fixed:
+        await notify_report(db, changed, "not_fixed", key=key, base_url=base_url)
+    return changed
+
+
+async def escalate_unacknowledged(db, *, key, base_url, now=None):
+    """Tell the firm's fallback contacts and the regulator of each report nobody acknowledged in 24 hours.
+
+    Each report is claimed with one conditional update first, so two workers never both send;
+    the worker runs this as a periodic sweep. Return the delivery ids recorded.
+    """
+    now = now or utcnow()
+    recorded = []
+    while (report := await report_store.claim_unacknowledged(db, now - UNACKNOWLEDGED_AFTER, now)) is not None:
+        recorded += await notify_report(db, report, "unacknowledged", key=key, base_url=base_url)
+    return recorded
