@@ -30,8 +30,9 @@ def find(db, coll, filter_doc, sort=None, skip=0, limit=0, hint=None, projection
 
 def matching(db, coll, chosen, filter_doc, conn=None, stats=None):
     """Yield (document, size) of the documents along a plan that match filter_doc."""
+    exact = chosen.exact_count and chosen.index is not None  # every entry in the ranges matches
     for _, doc, size in scan(db, coll, chosen, conn, stats):
-        if matches(filter_doc, doc):
+        if exact or matches(filter_doc, doc):
             yield doc, size
 
 
