@@ -22,7 +22,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m wiremongo", description="MongoDB wire-protocol server")
     parser.add_argument("--data-dir", required=True, help="folder of the data files, the socket and the locks")
     parser.add_argument("--port", type=int, help="also listen on 127.0.0.1:PORT, SCRAM-SHA-256 required")
-    parser.add_argument("--backend", help="storage factory as module:name (default wiremongo.commands:Commands)")
+    parser.add_argument("--backend", help="storage factory as module:name (default wiremongo.commands:wire_backend)")
     parser.add_argument("--supervised", action="store_true",
                         help="started by wiremongo.launcher: report readiness on stdout, exit when no user is left")
     return parser.parse_args(argv)

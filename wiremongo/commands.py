@@ -39,11 +39,11 @@ _KNOWN_ELSEWHERE = {"collMod", "mapReduce", "validate", "compact", "reIndex", "c
 class Commands:
     """Run command documents against the databases under data_dir/db/."""
 
-    def __init__(self, data_dir, ttl_interval=60.0):
+    def __init__(self, data_dir, ttl_interval=60.0, raw_batches=False):
         self.dir = Path(data_dir).absolute() / "db"
         self.dir.mkdir(parents=True, exist_ok=True)
         check_data_dir(self.dir)
-        self.cursors = Cursors()
+        self.cursors = Cursors(raw=raw_batches)
         self.stats = Stats()  # documents and keys read since start, for tests and explain
         self._dbs = {}
         self._dbs_lock = threading.Lock()
@@ -118,6 +118,11 @@ class Commands:
             for db in self._dbs.values():
                 db.close()
             self._dbs.clear()
+
+
+def wire_backend(data_dir):
+    """Return the engine the wire server runs: cursor batches hold documents already encoded."""
+    return Commands(data_dir, raw_batches=True)
 
 
 def check_data_dir(directory):

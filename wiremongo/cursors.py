@@ -5,6 +5,7 @@ import threading
 import time
 
 import bson
+from bson.raw_bson import RawBSONDocument
 
 FIRST_BATCH = 101
 MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024
@@ -15,7 +16,8 @@ _END = object()
 class Cursors:
     """Keep open cursors between getMores; a cursor is used by one thread at a time."""
 
-    def __init__(self):
+    def __init__(self, raw=False):
+        self.raw = raw  # batches of RawBSONDocuments, encoded once (for the wire, not for callers in-process)
         self._lock = threading.Lock()
         self._open = {}
 
@@ -23,7 +25,7 @@ class Cursors:
         """Return the cursor reply holding the first batch, keeping the rest open."""
         docs = iter(docs)
         size = FIRST_BATCH if batch_size is None else batch_size
-        batch, pending = _take(docs, size, None) if size else ([], None)
+        batch, pending = _take(docs, size, None, self.raw) if size else ([], None)
         cursor_id = 0
         if pending is not _END and not single_batch:
             cursor_id = secrets.randbits(62) + 1
@@ -40,7 +42,7 @@ class Cursors:
                 return None
             del self._open[cursor_id]
         _, docs, pending, _ = entry
-        batch, pending = _take(docs, batch_size or 0, pending)
+        batch, pending = _take(docs, batch_size or 0, pending, self.raw)
         if pending is _END:
             cursor_id = 0
         else:
@@ -62,12 +64,14 @@ class Cursors:
             del self._open[cursor_id]
 
 
-def _take(docs, count, pending):
+def _take(docs, count, pending, raw=False):
     """Take up to count documents (0: any number) within the byte limit; return (batch, the next one)."""
     batch, size = [], 0
     item = next(docs, _END) if pending is None else pending
     while item is not _END:
-        encoded = len(bson.encode(item))
+        if type(item) is not RawBSONDocument:
+            item = RawBSONDocument(bson.encode(item)) if raw else item
+        encoded = len(item.raw) if type(item) is RawBSONDocument else len(bson.encode(item))
         if batch and size + encoded > MAX_BATCH_BYTES:
             return batch, item
         batch.append(item)

@@ -3,20 +3,27 @@
 import heapq
 import itertools
 
+from bson.raw_bson import RawBSONDocument
+
 from wiremongo import keys
 from wiremongo.errors import CommandError
 from wiremongo.matching import matches, project
 from wiremongo.planner import plan
-from wiremongo.scan import count_keys, scan
+from wiremongo.scan import count_keys, raw_rows, scan
 
 MAX_SORT_BYTES = 100 * 1024 * 1024
 
 
-def find(db, coll, filter_doc, sort=None, skip=0, limit=0, hint=None, projection=None, conn=None, stats=None):
-    """Yield the documents a find returns, streaming whenever the plan allows."""
+def find(db, coll, filter_doc, sort=None, skip=0, limit=0, hint=None, projection=None, conn=None, stats=None,
+         raw=False):
+    """Yield the documents a find returns, streaming whenever the plan allows (raw: as RawBSONDocuments)."""
     if coll is None:
         return iter(())
     chosen = plan(coll, filter_doc, sort, hint)
+    if raw and not projection and chosen.exact_count and chosen.index is not None and (chosen.sorted or not sort):
+        # Stored BSON goes back as it is: nothing to decode, match, sort or encode again.
+        docs = (RawBSONDocument(data) for _, data in raw_rows(db, coll, chosen, conn, stats))
+        return itertools.islice(docs, skip, skip + limit if limit else None)
     docs = matching(db, coll, chosen, filter_doc, conn, stats)
     if sort and not chosen.sorted:
         docs = sort_documents(docs, sort, skip + limit if limit else None)
@@ -30,8 +37,9 @@ def find(db, coll, filter_doc, sort=None, skip=0, limit=0, hint=None, projection
 
 def matching(db, coll, chosen, filter_doc, conn=None, stats=None):
     """Yield (document, size) of the documents along a plan that match filter_doc."""
+    exact = chosen.exact_count and chosen.index is not None  # every entry in the ranges matches
     for _, doc, size in scan(db, coll, chosen, conn, stats):
-        if matches(filter_doc, doc):
+        if exact or matches(filter_doc, doc):
             yield doc, size
 
 

@@ -31,7 +31,7 @@ def find_query(ctx, db_name, cmd, stats=None):
     if coll is not None and hint is not None:
         plan(coll, {}, None, hint)  # refuses a hint naming no index, even for an empty result
     docs = query.find(db, coll, filter_doc, sort, skip, abs(limit), hint, document(cmd, "projection"),
-                      stats=_tee(ctx, stats))
+                      stats=_tee(ctx, stats), raw=ctx.cursors.raw and stats is None)
     return f"{db_name}.{name}", docs, bool(cmd.get("singleBatch")) or limit < 0
 
 

@@ -32,6 +32,12 @@ class Stats:
 
 def scan(db, coll, plan, conn=None, stats=None):
     """Yield (rid, document, size) along plan; conn is a connection or a function returning one."""
+    for rid, raw in raw_rows(db, coll, plan, conn, stats):
+        yield rid, bson.decode(raw), len(raw)
+
+
+def raw_rows(db, coll, plan, conn=None, stats=None):
+    """Yield (rid, stored BSON) along plan, each document once, counting what was read."""
     stats = stats if stats is not None else Stats()
     if conn is None:
         get_conn = db.reader
@@ -49,7 +55,7 @@ def scan(db, coll, plan, conn=None, stats=None):
                 continue
             seen.add(rid)
         stats.add(1, 1)
-        yield rid, bson.decode(raw), len(raw)
+        yield rid, raw
 
 
 def _chunks():

@@ -1,7 +1,7 @@
 """The wire server: one thread per client connection, handshakes answered here, the rest by the backend.
 
 The backend is any object with `run(db_name, command) -> reply` and `close()`, built by a
-factory called with the data directory (by default `wiremongo.commands.Commands`).
+factory called with the data directory (by default `wiremongo.commands.wire_backend`).
 """
 
 import datetime
@@ -23,7 +23,7 @@ from wiremongo.errors import DataDirError
 log = logging.getLogger("wiremongo")
 
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
-DEFAULT_BACKEND = "wiremongo.commands:Commands"
+DEFAULT_BACKEND = "wiremongo.commands:wire_backend"
 
 # What an unauthenticated TCP client may run: enough to shake hands and log in.
 OPEN_COMMANDS = {"hello", "isMaster", "ismaster", "saslStart", "saslContinue", "ping", "buildInfo", "buildinfo"}

@@ -10,8 +10,9 @@ def test_it_answers_finds_while_a_long_aggregate_runs(cmds):
     docs = [{"_id": i, "name": f"elevator {i}", "firm": f"F{i % 50}"} for i in range(30_000)]
     for start in range(0, len(docs), 5_000):
         ok(cmds.run("t", {"insert": "e", "documents": docs[start:start + 5_000]}))
-    pipeline = [{"$match": {"name": {"$regex": "elevator [0-9]+"}}}, {"$group": {"_id": "$firm", "n": {"$sum": 1}}},
-                {"$sort": {"n": -1}}]
+    # $addFields sends the rest of the pipeline to mongomock: about 0.6 s alone, time for many finds.
+    pipeline = [{"$match": {"name": {"$regex": "elevator [0-9]+"}}}, {"$addFields": {"x": "$name"}},
+                {"$group": {"_id": "$firm", "n": {"$sum": 1}}}, {"$sort": {"n": -1}}]
     finished = []
 
     def long_aggregate():
