@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 from core import demo_names as names
 from core.codes import make_equipment_code, make_registration_code
 from core.demo_history import Plan, add_history, add_year, at_local, days_from
-from core.pages import assess_firm, due_states, refresh_elevator_page
-from core.schedule import OVERDUE, inspection_state
+from core.pages import assess_firm, refresh_elevator_page
+from core.standing import FAILED, OVERDUE, elevator_standing
 from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
 from core.store import meta as meta_store
 from core.store import orgs as org_store
-from core.timeutil import local_date
 
 log = logging.getLogger(__name__)
 
@@ -327,29 +326,26 @@ def pick(rng, weights, k):
 
 def summarise(district, pages, grades, config):
     """Return the counts and example elevators of a loaded district."""
-    overdue = [p for p in pages if due_states(p, district.today, config)[0].overdue]
-    late = [p for p in pages if _inspection_late(p, district.today, config)]
+    standings = {p["_id"]: elevator_standing(p, district.today, config) for p in pages}
+    overdue = [p for p in pages if standings[p["_id"]].maintenance_overdue]
+    late = [p for p in pages if standings[p["_id"]].inspection.state == OVERDUE]
     return {"today": district.today.isoformat(), "firms": len(district.firms), "units": len(district.units),
             "people": len(district.people), "technicians": sum("technician" in p["roles"] for p in district.people),
             "elevators": len(district.elevators), "maintenance_records": len(district.records),
             "invalid_visits": sum(not r["valid"] for r in district.records),
             "inspections": len(district.inspections), "supervisions": len(district.supervisions),
-            "overdue_elevators": len(overdue), "inspections_overdue": len(late), "grades": grades,
-            "examples": examples(pages, overdue, late, district.today, config)}
+            "overdue_elevators": len(overdue), "inspections_overdue": len(late),
+            "inspections_failed": sum(s.inspection.state == FAILED for s in standings.values()),
+            "grades": grades, "examples": examples(pages, overdue, late, standings)}
 
 
-def _inspection_late(page, today, config):
-    due = page["next_inspection_due"]
-    return inspection_state(local_date(due, config.timezone) if due else None, today) == OVERDUE
-
-
-def examples(pages, overdue, late, today, config):
+def examples(pages, overdue, late, standings):
     """Return one elevator per case: on time, overdue, invalid visit, stopped, inspection late."""
     behind = {p["_id"] for p in overdue + late}
     cases = {
         "on_time": [p for p in pages if p["firm"]["id"] == "F01" and p["status"] == "in_service"
                     and p["_id"] not in behind and _all_valid(p)],
-        "overdue": sorted(overdue, key=lambda p: -due_states(p, today, config)[0].days_overdue),
+        "overdue": sorted(overdue, key=lambda p: -standings[p["_id"]].worst_maintenance.days),
         "invalid_visit": sorted((p for p in pages if p["_id"] not in behind and not _all_valid(p)),
                                 key=_last_invalid, reverse=True),
         "out_of_service": [p for p in pages if p["status"] == "out_of_service"],

@@ -6,8 +6,9 @@ that changes what a passenger sees rebuilds this one document (see docs/storage.
 
 import datetime
 
-from core import credit, schedule
+from core import credit, schedule, standing
 from core.checklists import INTERVALS
+from core.config import Config
 from core.store import elevators as elevator_store
 from core.store import meta as meta_store
 from core.store import orgs as org_store
@@ -49,10 +50,10 @@ def last_by_interval(records):
     return {interval: schedule.last_covering(visits, interval) for interval in INTERVALS}
 
 
-def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at):
+def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config=None):
     """Assemble the page summary document of one elevator."""
     latest_inspection = inspections[0] if inspections else None
-    return {
+    page = {
         "_id": elevator["_id"], "codes": elevator["codes"],
         "registration_code": elevator.get("registration_code", ""),
         "equipment_code": elevator.get("equipment_code", ""),
@@ -67,13 +68,17 @@ def build_page(elevator, unit, firm, names, maintenance, inspections, supervisio
         "inspections": [{k: i.get(k) for k in ("date", "body", "result", "next_due", "report_no")}
                         for i in inspections[:INSPECTION_LIMIT]],
         "next_inspection_due": latest_inspection["next_due"] if latest_inspection else None,
+        "inspection_result": latest_inspection["result"] if latest_inspection else None,
         "supervisions": [{k: s.get(k) for k in ("date", "authority", "result", "findings")}
                          for s in supervisions[:SUPERVISION_LIMIT]],
         "updated_at": read_at,
     }
+    # Due dates, not states: they do not go stale at midnight, and firm pages count by them.
+    page["due"] = standing.due_dates(page, config or Config.from_env())
+    return page
 
 
-async def refresh_elevator_page(db, elevator_id):
+async def refresh_elevator_page(db, elevator_id, config=None):
     """Rebuild and store the page summary of one elevator from its records."""
     # Stamped before reading: of two concurrent rebuilds, the one that read later wins.
     read_at = utcnow()
@@ -87,34 +92,20 @@ async def refresh_elevator_page(db, elevator_id):
     supervisions = await record_store.find_supervisions(db, elevator_id, SUPERVISION_LIMIT)
     ids = {pid for r in maintenance[:HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
-    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at)
+    page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config)
     if await elevator_store.replace_elevator_page(db, page):
         await meta_store.bump_pages_version(db)
     return page
 
 
-def due_states(page, today, config):
-    """Return the Due state of every interval for a page summary on a given day."""
-    visits = [(local_date(moment, config.timezone), interval)
-              for interval, moment in page["last_by_interval"].items() if moment]
-    start = local_date(page["maintenance_start"], config.timezone)
-    return schedule.all_due(visits, start, today, config.interval_days)
-
-
-def is_overdue(page, today, config):
-    """Tell whether any maintenance interval of a page summary is past due."""
-    return any(due.overdue for due in due_states(page, today, config))
-
-
 async def assess_firm(db, firm, today, config):
     """Recompute a firm's provisional credit and copy it into its elevators' pages."""
-    pages = await elevator_store.find_elevator_pages(db, firm["_id"], limit=100_000)
-    overdue = sum(1 for p in pages if is_overdue(p, today, config))
+    counts = await standing.firm_counts(db, firm["_id"], today, config)
     since = local_midnight_utc(today - datetime.timedelta(days=365), config.timezone)
     valid, invalid = await record_store.count_firm_visits(db, firm["_id"], since)
     findings = await record_store.count_firm_findings(db, firm["_id"], since)
     expired = any(local_date(lic["expires"], config.timezone) < today for lic in firm.get("licences", []))
-    facts = credit.FirmFacts(len(pages), overdue, valid, invalid, findings, expired)
+    facts = credit.FirmFacts(counts["elevators"], counts["maintenance_overdue"], valid, invalid, findings, expired)
     firm["credit"] = {**credit.assess(facts), "assessed_at": utcnow()}
     await org_store.set_firm_credit(db, firm["_id"], firm["credit"])
     await elevator_store.set_firm_on_pages(db, firm["_id"], firm_summary(firm))

@@ -9,6 +9,7 @@ from core.config import Config
 from core.store.client import open_store
 from portal import compression, errors, health, language, public
 from portal.pagecache import PageCache
+from portal.rendering import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def create_app(config=None):
     compression.init_app(app)
     app.register_blueprint(public.blueprint)
     app.register_blueprint(health.blueprint)
+    app.renderer = Renderer(config.timezone)
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
     @app.before_serving

@@ -3,7 +3,7 @@
 from quart import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from core.codes import InvalidCode, normalise_code
-from core.public import NotFound, elevator_view, firm_view
+from core.public import NotFound, elevator_view, firm_view, page_number
 from core.timeutil import today as local_today
 from portal.language import _gettext as _
 
@@ -48,7 +48,7 @@ async def _elevator_html(code):
     version = await cache.sync(db) if cache.enabled else None
     html = cache.get(key) if cache.enabled else None
     if html is None:
-        html = await render_template("elevator.html", **await elevator_view(db, code, _config()))
+        html = current_app.renderer.render("elevator.html", g.lang, **await elevator_view(db, code, _config()))
         cache.put(key, html, version)
     return html
 
@@ -67,10 +67,10 @@ async def entry(code, kind):
 async def firm(firm_id):
     """Show a maintenance firm's public page: licences, elevators served, credit grade."""
     try:
-        view = await firm_view(current_app.store.db, firm_id, _config())
+        view = await firm_view(current_app.store.db, firm_id, _config(), page_number(request.args.get("page")))
     except NotFound:
         abort(404)
-    html = await render_template("firm.html", **view)
+    html = current_app.renderer.render("firm.html", g.lang, **view)
     return html, 200, {"Cache-Control": PAGE_CACHE}
 
 

@@ -70,3 +70,30 @@ async def find_elevator_pages(db, firm_id, limit=10_000):
 async def set_firm_on_pages(db, firm_id, firm_summary):
     """Copy a firm's changed public summary into its elevators' pages."""
     await db.elevator_pages.update_many({"firm.id": firm_id}, {"$set": {"firm": firm_summary}})
+
+
+# Fields a firm page's elevator list shows, and what an elevator's standing is computed from.
+LISTED_FIELDS = ("address", "address_en", "building", "building_en", "status", "maintenance_start",
+                 "last_by_interval", "next_inspection_due", "inspection_result", "due")
+
+
+async def find_firm_page_rows(db, firm_id, skip, limit):
+    """Return one slice of a firm's elevators, most overdue maintenance first (index firm_due)."""
+    cursor = (db.elevator_pages.find({"firm.id": firm_id}, dict.fromkeys(LISTED_FIELDS, 1))
+              .sort([("firm.id", 1), ("due.maintenance", 1), ("_id", 1)]).skip(skip).limit(limit))
+    return await cursor.to_list(None)
+
+
+async def count_firm_pages(db, firm_id, today_start, soon_end):
+    """Count a firm's elevators by maintenance and inspection state, from stored due dates."""
+    def count(**conditions):
+        return db.elevator_pages.count_documents({"firm.id": firm_id, **conditions})
+    not_failed = {"inspection_result": {"$ne": "fail"}}
+    return {
+        "elevators": await count(),
+        "maintenance_overdue": await count(**{"due.maintenance": {"$lt": today_start}}),
+        "maintenance_due_soon": await count(**{"due.maintenance": {"$gte": today_start, "$lt": soon_end}}),
+        "inspection_failed": await count(inspection_result="fail"),
+        "inspection_overdue": (await count(**not_failed, **{"due.inspection": {"$lt": today_start}})
+                               + await count(**not_failed, **{"due.inspection": None})),
+    }

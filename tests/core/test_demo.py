@@ -7,7 +7,7 @@ from core.checklists import elevator_type_for_category, load_checklist
 from core.codes import code_kind, division_of, normalise_code
 from core.config import Config
 from core.demo import DemoError, load_demo
-from core.pages import due_states
+from core.standing import elevator_standing
 from core.store.client import open_store
 from core.timeutil import local_midnight_utc
 
@@ -83,7 +83,7 @@ async def test_it_places_everything_in_licheng(demo):
 async def test_it_makes_a_few_elevators_overdue_mostly_at_worse_firms(demo):
     db, summary = demo
     pages = await all_docs(db, "elevator_pages")
-    overdue = [p for p in pages if due_states(p, TODAY, CONFIG)[0].overdue]
+    overdue = [p for p in pages if elevator_standing(p, TODAY, CONFIG).maintenance_overdue]
     assert 0.05 <= len(overdue) / len(pages) <= 0.15
     assert summary["overdue_elevators"] == len(overdue)
     worse = sum(p["firm"]["id"] in ("F04", "F05") for p in overdue)
@@ -94,7 +94,7 @@ async def test_it_keeps_longer_intervals_recurring(demo):
     db, _ = demo
     pages = await all_docs(db, "elevator_pages")
     for position in (1, 2, 3):
-        late = [p for p in pages if due_states(p, TODAY, CONFIG)[position].overdue]
+        late = [p for p in pages if elevator_standing(p, TODAY, CONFIG).maintenance[position].state == "overdue"]
         assert len(late) / len(pages) < 0.05
 
 

@@ -21,7 +21,7 @@ async def test_it_serves_a_new_visit_once_the_cache_notices_the_change(config):
         await refresh_elevator_page(db, OVERDUE)
         await asyncio.sleep(0.25)
         fresh = await (await client.get(f"/e/{OVERDUE}")).get_data(as_text=True)
-        assert "距下次维保还有 14 天" in fresh
+        assert "半月维保还有 14 天到期" in fresh
         await app.store.client.drop_database(config.db_name)
 
 
