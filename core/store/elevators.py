@@ -61,12 +61,6 @@ async def replace_elevator_page(db, page):
     return True
 
 
-async def find_elevator_pages(db, firm_id, limit=10_000):
-    """Return the page summaries of one firm's elevators."""
-    cursor = db.elevator_pages.find({"firm.id": firm_id}).sort("_id", 1).limit(limit)
-    return await cursor.to_list(None)
-
-
 async def set_firm_on_pages(db, firm_id, firm_summary):
     """Copy a firm's changed public summary into its elevators' pages."""
     await db.elevator_pages.update_many({"firm.id": firm_id}, {"$set": {"firm": firm_summary}})

@@ -52,7 +52,8 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
                 time.sleep(0.3)
         else:
             raise AssertionError("the portal did not start")
-        code = re.search(r"/e/(\d{20})", server.stdout.readline() + server.stdout.readline()).group(1)
+        lines = (server.stdout.readline() for _ in range(100))  # progress lines (stderr) come first
+        code = next(found.group(1) for line in lines if (found := re.search(r"/e/(\d{20})", line)))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/e/{code}", timeout=5) as response:
             assert response.status == 200 and "维保" in response.read().decode()
     finally:
