@@ -3,7 +3,7 @@
 from quart import current_app, g, request
 
 from core import i18n
-from portal.rendering import TEMPLATE_GLOBALS, html_lang, language_context, local_time_filters
+from portal.rendering import html_lang, language_context, local_time_filters, request_language_filters
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 86400
@@ -29,7 +29,7 @@ def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     app.jinja_env.filters.update(local_time_filters(app.config["LIFTWATCH"].timezone))
-    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.filters.update(request_language_filters())
 
     @app.before_request
     async def choose_language():

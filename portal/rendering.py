@@ -8,6 +8,8 @@ installed once. Measured on the demo district while other work loaded the machin
 see `bench/README.md`.
 """
 
+import functools
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +25,21 @@ def named(obj, lang, field="name"):
     """Return an object's name (or another field) in a language, falling back to Chinese."""
     english = obj.get(field + "_en") if lang == "en" else None
     return english or obj[field]
+
+
+@functools.cache
+def language_filters(lang):
+    """Return the filters that word domain values in one language."""
+    return {"named": lambda obj, field="name": named(obj, lang, field),
+            "word": lambda value, kind: wording.word(kind, value, lang),
+            "headline": lambda concern: wording.headline(concern, lang)}
+
+
+def request_language_filters():
+    """Return the same filters for an environment shared by all languages: each reads the template's `lang`."""
+    # pass_context also keeps Jinja from folding `"overdue"|word("state")` into a constant at compile time.
+    return {name: jinja2.pass_context(lambda context, *args, _f=name: language_filters(context["lang"])[_f](*args))
+            for name in ("named", "word", "headline")}
 
 
 def html_lang(lang):
@@ -47,7 +64,26 @@ def local_time_filters(timezone):
     return {"day": lambda m: local(m, "%Y-%m-%d"), "minute": lambda m: local(m, "%Y-%m-%d %H:%M")}
 
 
-TEMPLATE_GLOBALS = {"named": named, "word": wording.word, "headline": wording.headline}
+# {{ _("a message") }} with no values: translated once, when the template is loaded.
+_CONSTANT_MESSAGE = re.compile(r'\{\{ _\("((?:[^"\\]|\\.)*)"\) \}\}')
+
+
+class TranslatingLoader(jinja2.FileSystemLoader):
+    """Load templates with their constant messages already translated into one language."""
+
+    def __init__(self, lang):
+        super().__init__(str(TEMPLATES))
+        self.translations = i18n.translations(lang)
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        return _CONSTANT_MESSAGE.sub(self._translated, source), filename, uptodate
+
+    def _translated(self, match):
+        message = match.group(1).encode().decode("unicode_escape") if "\\" in match.group(1) else match.group(1)
+        # As newstyle gettext does: the translation is trusted markup, formatted with no values.
+        text = self.translations.ugettext(message) % {}
+        return "{% raw %}" + text + "{% endraw %}" if "{" in text else text
 
 
 class Renderer:
@@ -58,11 +94,11 @@ class Renderer:
 
     @staticmethod
     def _environment(lang, timezone):
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+        env = jinja2.Environment(loader=TranslatingLoader(lang), autoescape=True,
                                  auto_reload=False, extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
-        env.filters.update(local_time_filters(timezone))
-        env.globals.update(TEMPLATE_GLOBALS, url_for=url_for, **language_context(lang))
+        env.filters.update(local_time_filters(timezone), **language_filters(lang))
+        env.globals.update(url_for=url_for, **language_context(lang))
         return env
 
     def render(self, name, lang, **context):
