@@ -255,7 +255,8 @@ def make_elevator(district, unit, index, category, firm_id, taken):
     year, month = rng.randint(2005, 2023), rng.randint(1, 12)
     code = registration_code(category, year, month, names.stream("sequence", unit["_id"], index), taken)
     maker, maker_en, _ = rng.choice(names.MANUFACTURERS)
-    start, end = (at_local(day, 0, district.tz) for day in contract(rng, district.today, year, month))
+    start, end = (at_local(day, 0, district.tz)
+                  for day in contract(rng, district.today, year, month, district.size.years))
     unit_point = (unit["location"]["lat"], unit["location"]["lng"])
     return {"_id": code, "codes": [code], "registration_code": code, "category": category,
             "registered": f"{year}-{month:02d}", "manufacturer": maker, "manufacturer_en": maker_en,
@@ -277,9 +278,12 @@ def add_equipment_code(elevator, rng, taken):
     elevator["codes"].append(code)
 
 
-def contract(rng, today, year, month):
-    """Return the current maintenance contract's first and last day (a few began this year)."""
-    ago = rng.randint(60, 300) if rng.random() < 0.07 else rng.randint(380, 1500)
+def contract(rng, today, year, month, years=1):
+    """Return the current maintenance contract's first and last day (a few began this year).
+
+    With more years of history most contracts began before it, so the history is that long.
+    """
+    ago = rng.randint(60, 300) if rng.random() < 0.07 else rng.randint(380, 1500) + 365 * (years - 1)
     start = max(days_from(today, -ago), days_from(datetime.date(year, month, 1), 30))
     end = start
     while end <= today:

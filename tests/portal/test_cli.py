@@ -35,6 +35,15 @@ def test_it_loads_the_demo_once_and_prints_page_addresses(tmp_path):
     assert not (tmp_path / "embedded.port").exists()  # the embedded server was stopped
 
 
+def test_it_builds_a_demo_of_the_size_asked_with_a_progress_bar(tmp_path):
+    done = run(["demo", "--elevators", "30", "--years", "2"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "elevators=30" in done.stdout and "years=2" in done.stdout
+    assert re.search(r"records +\[#+\] 30/30 100%", done.stderr)
+    refused = run(["demo", "--elevators", "0"], tmp_path)
+    assert refused.returncode == 2 and "--elevators" in refused.stderr
+
+
 def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
     port = "18765"
     env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path), "LIFTWATCH_PORT": port}
