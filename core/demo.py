@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from core.demo_district import Size, build_district, intended_inspections_overdue, intended_overdue
 from core.demo_history import history
 from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
+from core.notify.contacts import add_demo_contacts
 from core.pages import assess_firm, refresh_elevator_page
 from core.progress import Silent
 from core.standing import FAILED, OVERDUE, elevator_standing
@@ -94,6 +95,7 @@ async def write_district(db, district, config, progress):
     await org_store.upsert_firms(db, district.firms)
     await org_store.upsert_units(db, district.units)
     await org_store.upsert_people(db, district.people)
+    await add_demo_contacts(db, district.firms, district.units)
     counts = Counter()
     progress.start("records", len(district.elevators))
     for start in range(0, len(district.elevators), ELEVATOR_BATCH):

@@ -6,6 +6,7 @@ from pathlib import Path
 from quart import Quart
 
 from core.config import Config
+from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
 from portal import compression, errors, health, language, public
 from portal.pagecache import PageCache
@@ -33,9 +34,11 @@ def create_app(config=None):
     @app.before_serving
     async def connect():
         app.store = await open_store(config)
+        app.notifier = await Notifier.open(NotifySettings.from_env())
 
     @app.after_serving
     async def disconnect():
+        await app.notifier.close()
         await app.store.close()
 
     return app

@@ -1,4 +1,4 @@
-"""The `liftwatch` command: serve, demo, labels and db."""
+"""The `liftwatch` command: serve, demo, labels, db and contacts."""
 
 import argparse
 import asyncio
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.store import embedded
+from portal import cli_contacts
 
 
 @contextlib.contextmanager
@@ -134,6 +135,7 @@ def parser():
     db = sub.add_parser("db", help="run the embedded database server alone")
     embedded.add_arguments(db)
     db.set_defaults(func=cmd_db)
+    cli_contacts.add_parser(sub)
     return top
 
 

@@ -21,6 +21,10 @@ INDEXES = {
     "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
     "supervisions": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                      IndexModel([("firm_id", ASCENDING)], name="firm")],
+    "contacts": [IndexModel([("org_id", ASCENDING), ("kind", ASCENDING), ("channel", ASCENDING),
+                             ("address", ASCENDING)], unique=True, name="org_kind_address")],
+    "deliveries": [IndexModel([("notification_id", ASCENDING), ("seq", ASCENDING)], name="notification"),
+                   IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }

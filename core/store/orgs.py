@@ -41,6 +41,25 @@ async def find_unit(db, unit_id):
     return await db.units.find_one({"_id": unit_id})
 
 
+async def upsert_regulators(db, regulators):
+    """Insert or replace regulators (the market supervision bureau of a district)."""
+    await upsert_many(db.regulators, regulators)
+
+
+async def find_regulators(db):
+    """Return all regulators ordered by id."""
+    return await db.regulators.find().sort("_id", 1).to_list(None)
+
+
+async def find_org(db, org_id):
+    """Return a firm, a using unit or a regulator by id, or None."""
+    for collection in (db.firms, db.units, db.regulators):
+        found = await collection.find_one({"_id": org_id})
+        if found:
+            return found
+    return None
+
+
 async def find_people(db, ids):
     """Return people by id."""
     return await db.people.find({"_id": {"$in": list(ids)}}).to_list(None)

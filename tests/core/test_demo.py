@@ -214,3 +214,14 @@ def test_it_builds_the_same_large_district_twice_scaled_with_its_size():
     assert 0.23 * 2500 <= leader <= 0.27 * 2500  # the market leader keeps a quarter
     classic = build_district(TODAY, CONFIG)
     assert len(classic.firms) == 5 and len(classic.units) == 30
+
+
+async def test_it_gives_the_regulator_and_every_organisation_contacts(demo):
+    from core.notify.routing import ROUTES, resolve
+    from core.store.contacts import find_contacts
+    db, summary = demo
+    orgs = {c["org_id"] for c in await find_contacts(db)}
+    assert len(orgs) == summary["firms"] + summary["units"] + 1 and "R01" in orgs
+    elevator = await db.elevators.find_one({})
+    for kind in ROUTES:
+        assert await resolve(db, kind, elevator), kind

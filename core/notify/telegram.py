@@ -1,0 +1,108 @@
+"""The Telegram channel: a message to a chat through the Bot API, with python-telegram-bot's Bot."""
+
+import datetime
+import html
+import warnings
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from core.notify.message import TransportError
+
+MAX_LENGTH = 4096  # the Bot API's limit for one message's text
+
+
+class TelegramTransport:
+    """Send messages to Telegram chats through one Bot, opened at start-up."""
+
+    channel = "telegram"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.request = None
+        self.bot = None
+
+    @property
+    def configured(self):
+        """Tell whether a bot token is set."""
+        return bool(self.settings.telegram_token)
+
+    async def open(self):
+        """Prepare the HTTP client; nothing is sent until the first message (no getMe)."""
+        if not self.configured:
+            return
+        timeout = self.settings.telegram_timeout
+        self.request = HTTPXRequest(connection_pool_size=16, read_timeout=timeout, write_timeout=timeout,
+                                    connect_timeout=timeout, pool_timeout=timeout)
+        await self.request.initialize()
+        self.bot = Bot(self.settings.telegram_token, base_url=f"{self.settings.telegram_api_url}/bot",
+                       base_file_url=f"{self.settings.telegram_api_url}/file/bot",
+                       request=self.request, get_updates_request=self.request)
+
+    async def close(self):
+        """Close the HTTP client."""
+        if self.request is not None:
+            await self.request.shutdown()
+            self.request = self.bot = None
+
+    async def check(self):
+        """Return the bot's username, asking the Bot API (getMe)."""
+        try:
+            return (await self.bot.get_me()).username
+        except TelegramError as exc:
+            raise classify(exc) from exc
+
+    async def send(self, recipient, message):
+        """Send one message to one chat, raising TransportError when it is not accepted."""
+        try:
+            await self.bot.send_message(chat_id=_chat_id(recipient.address), text=render_html(message),
+                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+        except TelegramError as exc:
+            raise classify(exc) from exc
+
+
+def _chat_id(address):
+    """Return a numeric chat id as an int, a @channel name as it is."""
+    return int(address) if address.lstrip("-").isdigit() else address
+
+
+def classify(exc):
+    """Map a python-telegram-bot error to a TransportError that says whether to retry."""
+    if isinstance(exc, RetryAfter):
+        return TransportError(f"Telegram: {exc}", retry_after=_seconds(exc))
+    if isinstance(exc, Forbidden):  # the bot was blocked, kicked, or may not write first
+        return TransportError(f"Telegram: {exc}", permanent=True)
+    if isinstance(exc, ChatMigrated):  # a group became a supergroup: the contact must be updated
+        return TransportError(f"Telegram: chat moved to {exc.new_chat_id}", permanent=True)
+    if isinstance(exc, BadRequest):  # chat not found, or a message Telegram will never take
+        return TransportError(f"Telegram: {exc}", permanent=True)
+    if isinstance(exc, NetworkError):
+        return TransportError(f"Telegram: {exc}")
+    # InvalidToken and the rest are our configuration, not the recipient's: retry after a fix.
+    return TransportError(f"Telegram: {type(exc).__name__}: {exc}")
+
+
+def _seconds(exc):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns that retry_after will become a timedelta
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, datetime.timedelta) else float(value)
+
+
+def render_html(message):
+    """Return the message in Telegram's HTML parse mode, every text escaped."""
+    head = f"<b>{html.escape(message.subject, quote=False)}</b>"
+    links = [f'<a href="{html.escape(k.url)}">{html.escape(k.label, quote=False)}</a>' for k in message.links]
+    room = MAX_LENGTH - len(head) - sum(len(k) + 2 for k in links) - 4
+    return "\n\n".join([head, escape_within(message.text, room), *links])
+
+
+def escape_within(text, room):
+    """Escape text for HTML, cutting the text (never a tag or an entity) to fit in room."""
+    body = html.escape(text, quote=False)
+    while len(body) > room and text:
+        text = text[:len(text) * 9 // 10]
+        body = html.escape(text, quote=False) + "…"
+    return body

@@ -1,0 +1,58 @@
+"""Storage of deliveries: one per notification and recipient, written before anything is sent."""
+
+import datetime
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import BulkWriteError
+
+DUPLICATE_KEY = 11000
+
+
+async def insert_deliveries(db, docs):
+    """Insert deliveries; those already recorded (same _id) are left as they are."""
+    if not docs:
+        return
+    try:
+        await db.deliveries.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]):
+            raise
+
+
+async def find_delivery(db, delivery_id):
+    """Return one delivery, or None."""
+    return await db.deliveries.find_one({"_id": delivery_id})
+
+
+async def find_deliveries(db, notification_id):
+    """Return the deliveries of one notification, in the order they were recorded."""
+    return await db.deliveries.find({"notification_id": notification_id}).sort("seq", ASCENDING).to_list(None)
+
+
+async def claim_delivery(db, delivery_id, now, lease_seconds):
+    """Take a pending delivery for sending, or return None when it is not pending or another holds it."""
+    query = {"_id": delivery_id, "state": "pending",
+             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
+    update = {"$set": {"lease_until": now + datetime.timedelta(seconds=lease_seconds), "last_attempt_at": now},
+              "$inc": {"attempts": 1}}
+    return await db.deliveries.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+
+
+async def mark_sent(db, delivery_id, now):
+    """Record that the far end accepted the delivery."""
+    await db.deliveries.update_one({"_id": delivery_id}, {"$set": {"state": "sent", "sent_at": now,
+                                                                   "lease_until": None}})
+
+
+async def mark_failed(db, delivery_id, now, error, permanent):
+    """Record a failed try: the delivery stays pending for a retry unless the failure is permanent."""
+    state = {"state": "failed", "failed_at": now} if permanent else {}
+    await db.deliveries.update_one({"_id": delivery_id}, {
+        "$set": {"last_error": error[:500], "lease_until": None, **state}, "$inc": {"fail_count": 1}})
+
+
+async def find_pending_deliveries(db, recorded_before, limit=500):
+    """Return ids of deliveries still pending that were recorded before a time (for a sweep)."""
+    query = {"state": "pending", "created_at": {"$lt": recorded_before}}
+    found = await db.deliveries.find(query, {"_id": 1}).sort("created_at", ASCENDING).limit(limit).to_list(None)
+    return [d["_id"] for d in found]

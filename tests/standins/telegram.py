@@ -1,0 +1,97 @@
+"""A local HTTP server that speaks the Telegram Bot API, for python-telegram-bot's real HTTP path.
+
+It answers as Telegram does (`{"ok": true, "result": ...}`, or `ok: false` with `error_code`,
+`description` and `parameters`), records every call, and can be told to fail: a chat that
+blocked the bot (403), a chat that does not exist (400), flood control (429 with retry_after),
+or any status for the next calls. Add a method by putting a function in `methods`.
+"""
+
+import itertools
+import time
+
+from tests.standins.http import StandinServer
+
+TOKEN = "123456789:TEST-liftwatch-standin-token"
+
+
+class TelegramStandin(StandinServer):
+    """The Bot API for one bot token."""
+
+    def __init__(self, token=TOKEN, username="liftwatch_test_bot"):
+        super().__init__()
+        self.token = token
+        self.username = username
+        self.blocked = set()
+        self.missing = set()
+        self.failures = []
+        self.message_ids = itertools.count(1)
+        self.methods = {"getMe": self.get_me, "sendMessage": self.send_message}
+
+    def fail_next(self, status=502, description="Bad Gateway", retry_after=None, times=1):
+        """Answer the next `times` calls with an error."""
+        parameters = {"retry_after": retry_after} if retry_after else None
+        with self.lock:
+            self.failures.extend([(status, description, parameters)] * times)
+
+    def block(self, chat_id):
+        """Act as if this chat's user blocked the bot."""
+        self.blocked.add(str(chat_id))
+
+    def forget(self, chat_id):
+        """Act as if this chat does not exist."""
+        self.missing.add(str(chat_id))
+
+    def calls(self, method):
+        """Return the parameters of every call of one method, in order."""
+        return [r.body for r in self.requests if r.path.endswith(f"/{method}")]
+
+    @property
+    def sent(self):
+        """Return the parameters of every sendMessage call that Telegram would have accepted."""
+        return [r.body for r in self.requests if r.path.endswith("/sendMessage") and r.accepted]
+
+    def respond(self, request):
+        """Route /bot<token>/<method> to a method, or answer like Telegram when it cannot."""
+        prefix, _, method = request.path.rpartition("/")
+        if prefix != f"/bot{self.token}":
+            return error(401, "Unauthorized")
+        with self.lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure:
+            return error(*failure)
+        if method not in self.methods:
+            return error(404, "Not Found")
+        return self.methods[method](request)
+
+    def get_me(self, request):
+        """Answer getMe with this bot."""
+        return ok({"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "liftwatch",
+                   "username": self.username, "can_join_groups": True,
+                   "can_read_all_group_messages": False, "supports_inline_queries": False})
+
+    def send_message(self, request):
+        """Answer sendMessage: 403 for a blocked chat, 400 for an unknown one, else the Message."""
+        chat_id = str(request.body.get("chat_id", ""))
+        if not chat_id or chat_id in self.missing:
+            return error(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            return error(403, "Forbidden: bot was blocked by the user")
+        if not request.body.get("text"):
+            return error(400, "Bad Request: message text is empty")
+        request.accepted = True
+        chat = {"id": int(chat_id) if chat_id.lstrip("-").isdigit() else -1001, "type": "private"}
+        return ok({"message_id": next(self.message_ids), "date": int(time.time()), "chat": chat,
+                   "text": request.body["text"]})
+
+
+def ok(result):
+    """Return a successful Bot API answer."""
+    return 200, {"ok": True, "result": result}
+
+
+def error(status, description, parameters=None):
+    """Return a failed Bot API answer."""
+    answer = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        answer["parameters"] = parameters
+    return status, answer
