@@ -51,7 +51,11 @@ def cmd_demo(args):
     """Load the demo district into the configured database."""
     size = _demo_size(args)
     with database(Config.from_env()) as config:
-        _print_demo(asyncio.run(_load_demo(config, args.reset, size)), config)
+        summary = asyncio.run(_load_demo(config, args.reset, size))
+        _print_demo(summary, config)
+    if summary.get("already_loaded") and size.elevators not in (None, summary.get("elevators")):
+        print(f"a district of {summary.get('elevators')} elevators is loaded; "
+              f"add --reset to replace it with one of {size.elevators}", file=sys.stderr)
 
 
 def _demo_size(args):

@@ -40,6 +40,8 @@ def test_it_builds_a_demo_of_the_size_asked_with_a_progress_bar(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "elevators=30" in done.stdout and "years=2" in done.stdout
     assert re.search(r"records +\[#+\] 30/30 100%", done.stderr)
+    other = run(["demo", "--elevators", "40"], tmp_path)
+    assert "already loaded" in other.stdout and "--reset" in other.stderr
     refused = run(["demo", "--elevators", "0"], tmp_path)
     assert refused.returncode == 2 and "--elevators" in refused.stderr
 
