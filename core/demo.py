@@ -11,6 +11,7 @@ Records are made and written an elevator batch at a time: a district of 10,000 e
 and 4 years holds about a million maintenance records, too many to build in memory first.
 """
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 META_KEY = "demo"
 ELEVATOR_BATCH = 100
 RECORD_BATCH = 2000
+PAGES_IN_FLIGHT = 4
 
 __all__ = ["DemoError", "Size", "load_demo"]
 
@@ -98,30 +100,44 @@ async def write_district(db, district, config, progress):
     await add_demo_contacts(db, district.firms, district.units)
     counts = Counter()
     progress.start("records", len(district.elevators))
+    writing = None
     for start in range(0, len(district.elevators), ELEVATOR_BATCH):
         batch = district.elevators[start:start + ELEVATOR_BATCH]
-        made = [history(district, elevator, config) for elevator in batch]
-        await add_elevators(db, batch)  # after history(), which sets each one's status
-        for kind, writer, docs in (("maintenance_records", add_maintenance_records, [r for m in made for r in m[0]]),
-                                   ("inspections", add_inspections, [i for m in made for i in m[1]]),
-                                   ("supervisions", add_supervisions, [s for m in made for s in m[2]])):
-            for chunk in range(0, len(docs), RECORD_BATCH):
-                await writer(db, docs[chunk:chunk + RECORD_BATCH])
-            counts[kind] += len(docs)
-        counts["invalid_visits"] += sum(not r["valid"] for m in made for r in m[0])
-        progress.advance(len(batch))
+        # Make this batch in a thread while the event loop sends the previous one to the database.
+        made = await asyncio.to_thread(lambda: [history(district, elevator, config) for elevator in batch])
+        if writing:
+            await writing
+        writing = asyncio.ensure_future(_write_batch(db, batch, made, counts, progress))
+    if writing:
+        await writing
     return counts
 
 
+async def _write_batch(db, batch, made, counts, progress):
+    """Store one batch of elevators (after history(), which sets each one's status) and their records."""
+    await add_elevators(db, batch)
+    for kind, writer, docs in (("maintenance_records", add_maintenance_records, [r for m in made for r in m[0]]),
+                               ("inspections", add_inspections, [i for m in made for i in m[1]]),
+                               ("supervisions", add_supervisions, [s for m in made for s in m[2]])):
+        for chunk in range(0, len(docs), RECORD_BATCH):
+            await writer(db, docs[chunk:chunk + RECORD_BATCH])
+        counts[kind] += len(docs)
+    counts["invalid_visits"] += sum(not r["valid"] for m in made for r in m[0])
+    progress.advance(len(batch))
+
+
 async def build_pages(db, district, config, progress):
-    """Build every elevator page; return what the summary needs of each."""
+    """Build every elevator page, a few at a time; return what the summary needs of each, in order."""
     progress.start("pages", len(district.elevators))
-    seen = []
-    for elevator in district.elevators:
-        page = await refresh_elevator_page(db, elevator["_id"], config)
-        seen.append(_seen(page, elevator_standing(page, district.today, config)))
-        progress.advance()
-    return seen
+    slots = asyncio.Semaphore(PAGES_IN_FLIGHT)
+
+    async def build(elevator):
+        async with slots:
+            page = await refresh_elevator_page(db, elevator["_id"], config)
+            progress.advance()
+            return _seen(page, elevator_standing(page, district.today, config))
+
+    return list(await asyncio.gather(*(build(e) for e in district.elevators)))
 
 
 async def grade_firms(db, district, config, progress):
