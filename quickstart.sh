@@ -18,7 +18,7 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e .
+.venv/bin/python -m pip install -q -e '.[embedded]'
 
 [ "${1:-}" = "--install-only" ] && exit 0
 exec .venv/bin/liftwatch serve --demo

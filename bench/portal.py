@@ -171,7 +171,7 @@ class Portal:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            tree[pid] = "db" if b"core.store.embedded" in cmdline else "portal"
+            tree[pid] = "db" if b"wiremongo" in cmdline else "portal"
         return tree
 
 
@@ -193,12 +193,13 @@ def district_facts(portal):
     from core.config import Config
     from core.store.client import open_store
     from core.store.elevators import find_elevator_ids
-    from core.store.embedded import uri_for
+    from wiremongo.datadir import DataDir
+    from wiremongo.launcher import socket_uri
 
-    port = int((portal.workdir / "var" / "embedded.port").read_text())
+    uri = socket_uri(DataDir(portal.workdir / "var").read_state()["socket"])
 
     async def read():
-        store = await open_store(Config(), uri=uri_for(port), create_indexes=False)
+        store = await open_store(Config(), uri=uri, create_indexes=False)
         try:
             firms = {f: await store.db.elevators.count_documents({"firm_id": f})
                      for f in await store.db.firms.distinct("_id")}

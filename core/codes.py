@@ -4,7 +4,9 @@ import re
 
 REGISTRATION_LENGTH = 20
 EQUIPMENT_LENGTH = 18
-_SEPARATORS = re.compile(r"[\s\-_.]")
+# Phone keyboards in Chinese input mode type full-width digits (０-９) and separators.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212\u30fb\uff0d\uff0e\uff3f]")
 
 
 class InvalidCode(ValueError):
@@ -15,7 +17,7 @@ def normalise_code(text):
     """Return the code's digits without separators, or raise InvalidCode."""
     if not isinstance(text, str) or len(text) > 64:
         raise InvalidCode("not a code")
-    digits = _SEPARATORS.sub("", text)
+    digits = _SEPARATORS.sub("", text.translate(_FULL_WIDTH_DIGITS))
     if not digits.isascii() or not digits.isdigit():
         raise InvalidCode("a code has digits only")
     if len(digits) not in (REGISTRATION_LENGTH, EQUIPMENT_LENGTH):

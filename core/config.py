@@ -3,6 +3,8 @@
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 # TSG T5002-2017 intervals, in days; LIFTWATCH_INTERVAL_DAYS overrides any of them.
@@ -23,37 +25,85 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    backlog: int = 1024
+    keep_alive_seconds: float = 5.0
     public_url: str = "http://127.0.0.1:8000"
     timezone: str = "Asia/Shanghai"
     default_lang: str = "zh_Hans"
     due_soon_days: int = 3
     interval_days: dict = field(default_factory=lambda: dict(DEFAULT_INTERVAL_DAYS))
     db_timeout_ms: int = 5000
-    page_cache_entries: int = 4000
+    page_cache_entries: int = 25_000
     page_cache_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, **overrides):
-        """Build the configuration from the environment, then apply overrides."""
-        port = int(_env("PORT", "8000"))
+        """Build the configuration from the environment, then apply overrides; raise ConfigError."""
+        port = _int("PORT", 8000, 1, 65535)
         values = dict(
             mongodb_uri=_env("MONGODB_URI", ""),
             db_name=_env("DB_NAME", "liftwatch"),
             data_dir=Path(_env("DATA_DIR", "var")).absolute(),
             host=_env("HOST", "127.0.0.1"),
             port=port,
-            workers=int(_env("WORKERS", "1")),
-            public_url=_env("PUBLIC_URL", f"http://127.0.0.1:{port}").rstrip("/"),
-            timezone=_env("TIMEZONE", "Asia/Shanghai"),
-            default_lang=_env("DEFAULT_LANG", "zh_Hans"),
-            due_soon_days=int(_env("DUE_SOON_DAYS", "3")),
+            workers=_int("WORKERS", 1, 1, 64),
+            backlog=_int("BACKLOG", 1024, 1, 65535),
+            keep_alive_seconds=_number("KEEP_ALIVE_SECONDS", 5.0, 0, 3600),
+            public_url=_public_url(_env("PUBLIC_URL", f"http://127.0.0.1:{port}")),
+            timezone=_timezone(_env("TIMEZONE", "Asia/Shanghai")),
+            default_lang=_choice("DEFAULT_LANG", "zh_Hans", ("zh_Hans", "en")),
+            due_soon_days=_int("DUE_SOON_DAYS", 3, 0, 365),
             interval_days=_interval_days(_env("INTERVAL_DAYS", "")),
-            db_timeout_ms=int(_env("DB_TIMEOUT_MS", "5000")),
-            page_cache_entries=int(_env("PAGE_CACHE_ENTRIES", "4000")),
-            page_cache_seconds=float(_env("PAGE_CACHE_SECONDS", "1.0")),
+            db_timeout_ms=_int("DB_TIMEOUT_MS", 5000, 1, 3_600_000),
+            page_cache_entries=_int("PAGE_CACHE_ENTRIES", 25_000, 0, 10_000_000),
+            page_cache_seconds=_number("PAGE_CACHE_SECONDS", 1.0, 0, 3600),
         )
         values.update(overrides)
         return cls(**values)
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable, for one line on stderr."""
+
+
+def _int(name, default, low, high):
+    text = _env(name, str(default)).strip()
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"LIFTWATCH_{name} must be a whole number from {low} to {high}, not {text!r}")
+    return int(text)
+
+
+def _number(name, default, low, high):
+    text = _env(name, str(default)).strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ConfigError(f"LIFTWATCH_{name} must be a number from {low} to {high}, not {text!r}")
+    return value
+
+
+def _choice(name, default, choices):
+    text = _env(name, default)
+    if text not in choices:
+        raise ConfigError(f"LIFTWATCH_{name} must be one of {', '.join(choices)}, not {text!r}")
+    return text
+
+
+def _timezone(text):
+    try:
+        ZoneInfo(text)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(f"LIFTWATCH_TIMEZONE must be an IANA time zone such as Asia/Shanghai, not {text!r}") from None
+    return text
+
+
+def _public_url(text):
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"LIFTWATCH_PUBLIC_URL must start with http:// or https:// and name a host, not {text!r}")
+    return text.strip().rstrip("/")
 
 
 def _interval_days(text):
@@ -62,6 +112,6 @@ def _interval_days(text):
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
         if name not in days or not value.isdigit():
-            raise ValueError(f"LIFTWATCH_INTERVAL_DAYS: cannot read {part!r}")
+            raise ConfigError(f"LIFTWATCH_INTERVAL_DAYS: cannot read {part!r}")
         days[name] = int(value)
     return days

@@ -73,8 +73,9 @@ async def load_demo(db, config, today, reset=False, size=Size(), progress=None):
 
 
 async def _clear(db):
-    """Drop every collection (drop_all puts the indexes back)."""
+    """Drop every collection (drop_all puts the indexes back); page caches start over."""
     await org_store.drop_all(db)
+    await meta_store.record_global_page_change(db)
 
 
 async def _load(db, config, today, size, progress):

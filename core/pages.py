@@ -94,7 +94,7 @@ async def refresh_elevator_page(db, elevator_id, config=None):
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
     page = build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config)
     if await elevator_store.replace_elevator_page(db, page):
-        await meta_store.bump_pages_version(db)
+        await meta_store.record_page_change(db, elevator_id)
     return page
 
 
@@ -109,5 +109,5 @@ async def assess_firm(db, firm, today, config):
     firm["credit"] = {**credit.assess(facts), "assessed_at": utcnow()}
     await org_store.set_firm_credit(db, firm["_id"], firm["credit"])
     await elevator_store.set_firm_on_pages(db, firm["_id"], firm_summary(firm))
-    await meta_store.bump_pages_version(db)
+    await meta_store.record_page_changes(db, await elevator_store.find_elevator_ids(db, firm["_id"]))
     return firm["credit"]

@@ -8,7 +8,7 @@ from quart import Quart
 from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
-from portal import compression, errors, health, language, public
+from portal import compression, edge, errors, health, language, public
 from portal.pagecache import PageCache
 from portal.rendering import Renderer
 
@@ -26,6 +26,8 @@ def create_app(config=None):
     language.init_app(app)
     errors.init_app(app)
     compression.init_app(app)
+    edge.init_app(app, config.public_url)
+    app.url_map.strict_slashes = False  # /e/<code>/ and /firms/F01/ serve the page, not a 404
     app.register_blueprint(public.blueprint)
     app.register_blueprint(health.blueprint)
     app.renderer = Renderer(config.timezone)

@@ -3,13 +3,36 @@
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import os
+import signal
+import socket
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from core.config import Config
+from core.config import Config, ConfigError
 from core.store import embedded
 from portal import cli_contacts
+
+
+def _db_port():
+    port = os.environ.get("LIFTWATCH_DB_PORT", "")
+    if not port:
+        return None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        fail(f"LIFTWATCH_DB_PORT must be a port number (1-65535), not {port!r}")
+    return int(port)
+
+
+def _start_embedded(data_dir, port):
+    """Start or share the embedded database, or exit with status 2 and one line."""
+    server = embedded.EmbeddedProcess(data_dir, port)
+    try:
+        return server, server.start()
+    except embedded.EmbeddedError as exc:
+        fail(str(exc))
 
 
 @contextlib.contextmanager
@@ -18,8 +41,7 @@ def database(config):
     if config.mongodb_uri:
         yield config
         return
-    server = embedded.EmbeddedProcess(config.data_dir)
-    uri = server.start()
+    server, uri = _start_embedded(config.data_dir, _db_port())
     try:
         yield Config.from_env(mongodb_uri=uri)
     finally:
@@ -68,6 +90,7 @@ def _demo_size(args):
 
 def cmd_serve(args):
     """Serve the portal with Hypercorn, on the embedded database when no URI is set."""
+    _check_port_free(Config.from_env())
     with database(Config.from_env()) as config:
         os.environ["LIFTWATCH_MONGODB_URI"] = config.mongodb_uri
         if args.demo:
@@ -82,12 +105,48 @@ def _run_hypercorn(config):
     hyper.bind = [f"{config.host}:{config.port}"]
     hyper.application_path = "portal.asgi:app"
     hyper.workers = config.workers if config.workers > 1 else 0  # 0: serve in this process
+    # The default backlog of 100 made bursts of 200 new connections wait a second for a SYN
+    # retry; the kernel caps it at net.core.somaxconn.
+    hyper.backlog = config.backlog
+    hyper.keep_alive_timeout = config.keep_alive_seconds
     hyper.accesslog = None
     hyper.errorlog = "-"
     if sys.platform != "win32":
         hyper.worker_class = "uvloop"
     print(f"liftwatch portal on http://{config.host}:{config.port}/", flush=True)
-    run(hyper)
+    try:
+        run(hyper)
+    except OSError as exc:  # the port was taken between the check and the bind
+        fail(f"cannot listen on {config.host}:{config.port} (LIFTWATCH_HOST, LIFTWATCH_PORT): {exc.strerror}")
+
+
+def fail(message):
+    """Print one line for a person and exit with status 2."""
+    print(f"liftwatch: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
+
+
+def _check_port_free(config):
+    """Exit with one line when the portal's address cannot be listened on."""
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Hypercorn does
+        try:
+            probe.bind((config.host, config.port))
+        except OSError as exc:
+            fail(f"cannot listen on {config.host}:{config.port} (LIFTWATCH_HOST, LIFTWATCH_PORT): {exc.strerror}")
+
+
+def _warn_if_loopback(public_url):
+    """Warn that labels pointing at this machine cannot be scanned by a phone."""
+    host = urlsplit(public_url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        print(f"liftwatch: warning: the labels will point at {public_url}, which only this machine can reach; "
+              "set LIFTWATCH_PUBLIC_URL to the portal's public address", file=sys.stderr, flush=True)
 
 
 async def _write_labels(config, args):
@@ -108,14 +167,27 @@ async def _write_labels(config, args):
 
 def cmd_labels(args):
     """Write printable QR label sheets (PDF and SVG)."""
+    _warn_if_loopback(Config.from_env().public_url)
     with database(Config.from_env()) as config:
         for path in asyncio.run(_write_labels(config, args)):
             print(path)
 
 
 def cmd_db(args):
-    """Run the embedded database server alone."""
-    embedded.main(["--data-dir", args.data_dir, "--port", str(args.port)])
+    """Run the embedded database until interrupted, printing how to connect."""
+    server, uri = _start_embedded(Path(args.data_dir).absolute(), args.port)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
+    try:
+        print(f"embedded database of {Path(args.data_dir).absolute()} (pid {server.pid})")
+        print(f"  this machine's user, through the socket: {uri}")
+        if server.tcp_uri:
+            print(f"  TCP, with the generated credentials:    {server.tcp_uri}")
+        print("Ctrl-C to leave (the database stops when no liftwatch process uses it)", flush=True)
+        stopping.wait()
+    finally:
+        server.stop()
 
 
 def parser():
@@ -136,8 +208,12 @@ def parser():
     labels.add_argument("--unit", help="only this using unit's elevators (unit id)")
     labels.add_argument("--out", default="labels-out", help="output folder (default labels-out)")
     labels.set_defaults(func=cmd_labels)
-    db = sub.add_parser("db", help="run the embedded database server alone")
-    embedded.add_arguments(db)
+    db = sub.add_parser("db", help="run the embedded database and print how to connect")
+    db.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"),
+                    help="where the data files live (LIFTWATCH_DATA_DIR, default ./var)")
+    db.add_argument("--port", type=int, default=_db_port(),
+                    help="also listen on 127.0.0.1:PORT, with generated SCRAM-SHA-256 credentials "
+                         "(LIFTWATCH_DB_PORT; default: the Unix socket only)")
     db.set_defaults(func=cmd_db)
     cli_contacts.add_parser(sub)
     return top
@@ -146,7 +222,10 @@ def parser():
 def main(argv=None):
     """Run the liftwatch command line."""
     args = parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def init_app(app):
         html, status = await render_error(error.code, _("Request not accepted"),
                                           _("The request could not be handled. Please go back and try again."))
         # Keep what the exception says about the resource, such as Allow on a 405.
-        kept = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
+        kept = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after", "content-range")}
         return html, status, kept
 
     @app.before_request

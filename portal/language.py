@@ -41,10 +41,15 @@ def init_app(app):
     async def remember_language(response):
         chosen = i18n.canonical(request.args.get("lang"))
         if chosen and chosen != request.cookies.get(COOKIE):
-            response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
-        response.headers.setdefault("Content-Language", html_lang(g.get("lang", i18n.DEFAULT_LANGUAGE)))
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+            secure = current_app.config["LIFTWATCH"].public_url.startswith("https://")
+            response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                                secure=secure)
+            # A shared cache must not keep a response that sets a cookie and hand it to others.
+            response.headers["Cache-Control"] = "private, no-store"
+        if request.endpoint != "static":
+            response.headers.setdefault("Content-Language", html_lang(g.get("lang", i18n.DEFAULT_LANGUAGE)))
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
         return response
 
     @app.context_processor

@@ -1,10 +1,13 @@
 """Public pages a passenger reaches by scanning the QR label."""
 
-from quart import Blueprint, abort, current_app, g, redirect, render_template, request
+import gzip
+
+from quart import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory
 
 from core.codes import InvalidCode, normalise_code
 from core.public import NotFound, elevator_view, firm_view, page_number
 from core.timeutil import today as local_today
+from portal.compression import accepts_gzip
 from portal.language import _gettext as _
 
 blueprint = Blueprint("public", __name__, template_folder="templates")
@@ -35,22 +38,27 @@ async def index():
 async def elevator(code):
     """Show one elevator's public page."""
     try:
-        html = await _elevator_html(normalise_code(code))
+        body = await _elevator_page(normalise_code(code))
     except (InvalidCode, NotFound) as exc:
         return await _unknown_elevator(code, isinstance(exc, InvalidCode))
-    return html, 200, {"Cache-Control": PAGE_CACHE}
+    headers = {"Cache-Control": PAGE_CACHE, "Content-Type": "text/html; charset=utf-8", "Vary": "Accept-Encoding"}
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        return body, 200, {**headers, "Content-Encoding": "gzip"}
+    return gzip.decompress(body), 200, headers
 
 
-async def _elevator_html(code):
-    """Return the rendered page of a normalised code, from the page cache when it is current."""
+async def _elevator_page(code):
+    """Return the gzip-compressed page of a normalised code, from the page cache when it is current."""
     cache, db = current_app.page_cache, current_app.store.db
     key = (code, g.lang, local_today(_config().timezone))
-    version = await cache.sync(db) if cache.enabled else None
-    html = cache.get(key) if cache.enabled else None
-    if html is None:
-        html = current_app.renderer.render("elevator.html", g.lang, **await elevator_view(db, code, _config()))
-        cache.put(key, html, version)
-    return html
+    ticket = await cache.sync(db) if cache.enabled else None
+    body = cache.get_gzip(key) if cache.enabled else None
+    if body is None:
+        view = await elevator_view(db, code, _config())
+        html = current_app.renderer.render("elevator.html", g.lang, **view)
+        body = gzip.compress(html.encode(), compresslevel=6)
+        cache.put(key, body, ticket, view["page"]["_id"])
+    return body
 
 
 @blueprint.get("/e/<code>/<any('rescue', 'fault', 'complaint', 'rating'):kind>")
@@ -83,3 +91,9 @@ async def go():
     except InvalidCode:
         return await _unknown_elevator(raw, True)
     return redirect(f"/e/{code}")
+
+
+@blueprint.get("/favicon.ico")
+async def favicon():
+    """Serve the icon browsers ask for at the site root."""
+    return await send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/x-icon")

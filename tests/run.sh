@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+cat <<'EOF_SIZES'
+tests/run.sh installs what is missing (measured on Debian 12):
+  apt: python3-venv; chromium with chromium-common (about 360 MB); fonts-wqy-zenhei (16 MB)
+  pip, into .venv: liftwatch and its dependencies (about 180 MB) and the test tools pytest,
+       pytest-asyncio, playwright (165 MB, no browser download), opencv-contrib-python-headless
+       (175 MB) and pypdfium2: about 610 MB in all
+EOF_SIZES
 bash quickstart.sh --install-only
 
 sudo_cmd=""
@@ -19,5 +26,8 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${packages[@]}"
 fi
 
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e '.[embedded,test]'
+# MongoDB's CRUD spec test files, from the installed pymongo's source distribution (once;
+# kept in .cache/crud-unified/<version>/, not in the repository).
+.venv/bin/python -m tests.crud_spec.fetch
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

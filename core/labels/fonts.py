@@ -44,9 +44,9 @@ def font_path() -> Path:
 @functools.lru_cache(maxsize=2)
 def load_font(path: Path) -> Font:
     """Read the cmap and advance widths of the font at path once."""
-    tt = TTFont(path, lazy=True)
-    advances = {glyph: metric[0] for glyph, metric in tt["hmtx"].metrics.items()}
-    return Font(path, tt.getBestCmap(), advances, tt["head"].unitsPerEm)
+    with TTFont(path, lazy=True) as tt:  # lazy keeps the file open until closed
+        advances = {glyph: metric[0] for glyph, metric in tt["hmtx"].metrics.items()}
+        return Font(path, tt.getBestCmap(), advances, tt["head"].unitsPerEm)
 
 
 def fit(font: Font, text: str, width: float, size: float, smallest: float) -> float:

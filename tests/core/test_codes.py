@@ -9,8 +9,15 @@ def test_it_accepts_20_and_18_digit_codes_with_separators():
     assert normalise_code("3110-12345-2018-00001") == "311012345201800001"
 
 
-@pytest.mark.parametrize("text", ["", "abc", "3110350502201501000", "311035050220150100011", "３１１０３５０５０２２０１５０１０００１",
-                                  "3110350502201501000x", None, "1" * 100])
+
+@pytest.mark.parametrize("text", ["３１１０３５０５０２２０１５０１０００１", "３１１０ ３５０５０２－２０１５０１．０００１",
+                                  "3110\u30003505\uff0d0220\u20141501\uff0e0001", "3110_3505_0220_1501_0001"])
+def test_it_accepts_full_width_digits_and_the_usual_separators(text):
+    assert normalise_code(text) == "31103505022015010001"
+
+
+@pytest.mark.parametrize("text", ["", "abc", "3110350502201501000", "311035050220150100011",
+                                  "3110350502201501000x", "３１１０３５０５０２２０１５０１０００", "3110 3505 0220 1501 000１x", None, "1" * 100])
 def test_it_refuses_what_is_not_a_code(text):
     with pytest.raises(InvalidCode):
         normalise_code(text)

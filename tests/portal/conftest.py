@@ -1,5 +1,12 @@
 """Portal fixtures: the app on a fresh database holding the small test district."""
 
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+
 import pytest
 
 from core.timeutil import today
@@ -28,3 +35,43 @@ def client(app):
 def codes(app):
     """Return the codes of the small district's elevators."""
     return app.app.codes
+
+
+def free_port():
+    """Return a TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def served(config, store, tmp_path):
+    """Yield (port, log path) of a real `liftwatch serve` (Hypercorn) on the small district."""
+    await load_small_district(store.db, today(TZ))
+    port, log_path = free_port(), tmp_path / "serve.log"
+    env = {**os.environ, "LIFTWATCH_MONGODB_URI": config.mongodb_uri, "LIFTWATCH_DB_NAME": config.db_name,
+           "LIFTWATCH_PORT": str(port), "LIFTWATCH_PUBLIC_URL": "http://lift.example.cn"}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await wait_until_up(port)
+        yield port, log_path
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+async def wait_until_up(port, seconds=30):
+    """Wait until something accepts connections on port."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise AssertionError(f"nothing listens on port {port}")

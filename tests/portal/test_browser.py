@@ -24,6 +24,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def started_already(app):
+    """Return the app for Hypercorn without its lifespan: the test app has opened its store already."""
+
+    async def serve_http(scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await app(scope, receive, send)
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+    return serve_http
+
+
 @pytest.fixture
 async def base_url(app):
     """Serve the started app over real HTTP with Hypercorn."""
@@ -31,7 +44,7 @@ async def base_url(app):
     port = free_port()
     config.bind = [f"127.0.0.1:{port}"]
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(app.app, config, shutdown_trigger=stop.wait))
+    task = asyncio.create_task(serve(started_already(app.app), config, shutdown_trigger=stop.wait))
     await asyncio.sleep(0.3)
     yield f"http://127.0.0.1:{port}"
     stop.set()
@@ -74,3 +87,15 @@ async def test_it_switches_to_english_with_one_tap(base_url, phone):
     assert await phone.get_by_text("Maintenance overdue by 5 days").is_visible()
     await phone.goto(f"{base_url}/e/{OVERDUE}")
     assert await phone.get_by_text("Maintenance overdue by 5 days").is_visible()  # remembered by cookie
+
+
+async def test_it_renders_the_elevator_page_within_its_content_security_policy(base_url, phone):
+    console = []
+    phone.on("console", lambda message: console.append(message.text))
+    response = await phone.goto(f"{base_url}/e/{OVERDUE}")
+    assert "default-src 'self'" in (await response.all_headers())["content-security-policy"]
+    for path in (f"/e/{OVERDUE}/complaint", "/firms/F1", "/"):
+        await phone.goto(f"{base_url}{path}")
+    assert not [text for text in console if "Content Security Policy" in text], console
+    sos = phone.locator("a.sos")
+    assert await sos.evaluate("a => getComputedStyle(a).backgroundColor") == "rgb(198, 40, 40)"  # app.css applied

@@ -2,12 +2,15 @@
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pypdfium2
+
+from tests.portal.conftest import free_port
 
 LIFTWATCH = [sys.executable, "-m", "portal.cli"]
 
@@ -47,7 +50,7 @@ def test_it_builds_a_demo_of_the_size_asked_with_a_progress_bar(tmp_path):
 
 
 def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
-    port = "18765"
+    port = str(free_port())  # not a fixed one: other test runs on this machine may hold it
     env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path), "LIFTWATCH_PORT": port}
     env.pop("LIFTWATCH_MONGODB_URI", None)
     server = subprocess.Popen(LIFTWATCH + ["serve", "--demo"], env=env, stdout=subprocess.PIPE,
@@ -70,4 +73,32 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+        server.stdout.close()
     assert not (tmp_path / "embedded.port").exists()
+
+
+def test_it_names_a_bad_setting_in_one_line_and_exits_2(tmp_path):
+    for name, value in (("PORT", "abc"), ("WORKERS", "0"), ("TIMEZONE", "Mars/Olympus"), ("BACKLOG", "-5"),
+                        ("PAGE_CACHE_SECONDS", "soon"), ("PUBLIC_URL", "lift.example.cn")):
+        result = run(["serve"], tmp_path, **{f"LIFTWATCH_{name}": value})
+        assert result.returncode == 2, (name, result.stderr)
+        assert result.stderr.count("\n") == 1 and f"LIFTWATCH_{name}" in result.stderr, result.stderr
+        assert repr(value) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_it_says_in_one_line_that_the_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run(["serve"], tmp_path, LIFTWATCH_PORT=str(taken.getsockname()[1]))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "LIFTWATCH_PORT" in result.stderr and "in use" in result.stderr
+    assert "portal on" not in result.stdout
+
+
+def test_it_warns_that_labels_pointing_at_this_machine_cannot_be_scanned(tmp_path):
+    result = run(["labels", "--out", str(tmp_path / "labels")], tmp_path, LIFTWATCH_PUBLIC_URL="http://127.0.0.1:8000")
+    assert "warning" in result.stderr and "LIFTWATCH_PUBLIC_URL" in result.stderr
+    elsewhere = run(["labels", "--out", str(tmp_path / "labels")], tmp_path,
+                    LIFTWATCH_PUBLIC_URL="https://lift.example.cn")
+    assert "warning" not in elsewhere.stderr

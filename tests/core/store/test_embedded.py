@@ -1,18 +1,30 @@
 """The embedded default behaves as MongoDB does on the subset in docs/storage.md."""
 
 import datetime
+import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 from bson import Int64, ObjectId
-from pymongo import AsyncMongoClient, InsertOne, ReturnDocument, UpdateOne, monitoring
+from pymongo import AsyncMongoClient, InsertOne, MongoClient, ReturnDocument, UpdateOne, monitoring
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteError
 
-from core.store.embedded import READY, EmbeddedProcess, uri_for
+from core.store.embedded import EmbeddedProcess
+from core.config import Config
+from core.store.client import open_store
+from core.store.embedded import ROOT
 from core.store.indexes import ensure_indexes
+from core.timeutil import today
+from tests.factories import ON_TIME, TZ, load_small_district
+from wiremongo.launcher import socket_uri
 
 UTC = datetime.timezone.utc
 MOMENT = datetime.datetime(2026, 3, 14, 1, 59, 26, 535000, tzinfo=UTC)
@@ -167,11 +179,11 @@ async def test_it_answers_unknown_commands_with_an_error(store):
 
 
 def start_server(data_dir):
-    process = subprocess.Popen([sys.executable, "-m", "core.store.embedded", "--data-dir", str(data_dir),
-                                "--port", "0"], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "wiremongo", "--data-dir", str(data_dir)],
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
     line = process.stdout.readline().strip()
-    assert line.startswith(READY), line
-    return process, uri_for(int(line[len(READY):]))
+    assert line.startswith("wiremongo serving"), line
+    return process, socket_uri(data_dir / "wiremongo.sock")
 
 
 async def write_then_read(data_dir, stop):
@@ -182,6 +194,7 @@ async def write_then_read(data_dir, stop):
     await client.close()
     stop(process)
     process.wait(10)
+    process.stdout.close()
     process, uri = start_server(data_dir)
     client = AsyncMongoClient(uri, tz_aware=True)
     try:
@@ -190,6 +203,7 @@ async def write_then_read(data_dir, stop):
         await client.close()
         process.terminate()
         process.wait(10)
+        process.stdout.close()
 
 
 @pytest.mark.parametrize("stop", [lambda p: p.terminate(), lambda p: os.kill(p.pid, signal.SIGKILL)],
@@ -199,17 +213,146 @@ async def test_it_keeps_the_data_across_a_restart(tmp_path, stop):
     assert doc == {"_id": "call-1", "at": MOMENT, "open": True, "acked": MOMENT}
 
 
-def test_it_reuses_the_server_that_holds_a_data_dir(tmp_path):
+def test_it_shares_the_server_that_holds_a_data_dir(tmp_path):
     first = EmbeddedProcess(tmp_path)
     uri = first.start()
+    second = EmbeddedProcess(tmp_path)
     try:
-        second = EmbeddedProcess(tmp_path)
-        assert second.start() == uri and second.process is None
+        assert second.start() == uri and second.pid == first.pid
+        first.stop()
+        assert second.lease.data_dir.read_state()["pid"] == second.pid  # still there for the second user
     finally:
         first.stop()
+        second.stop()
 
 
 async def test_it_answers_an_unknown_cursor_with_cursor_not_found(store):
     with pytest.raises(OperationFailure) as caught:
         await store.db.command("getMore", Int64(987654321), collection="nothing")
     assert caught.value.code == 43
+
+
+# -- the embedded default as liftwatch runs it: loaded only when needed, supervised ------------
+
+NO_EMBEDDED = """
+import asyncio, sys
+from core.config import Config
+from portal.app import create_app
+from portal.cli import database
+
+async def check(config):
+    app = create_app(config)
+    async with app.test_app() as running:
+        assert (await running.test_client().get("/healthz")).status_code == 200
+
+with database(Config.from_env()) as config:
+    asyncio.run(check(config))
+print(sorted({m.split(".")[0] for m in sys.modules} & {"wiremongo", "scramp", "mongomock", "litemongo", "mockupdb"}))
+"""
+
+
+def test_it_never_loads_the_embedded_server_when_a_uri_is_configured(mongo_uri):
+    env = {**os.environ, "LIFTWATCH_MONGODB_URI": mongo_uri, "LIFTWATCH_DB_NAME": "t_no_embedded"}
+    result = subprocess.run([sys.executable, "-c", NO_EMBEDDED], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def free_port():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+def wait_for(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+async def load_district(data_dir):
+    uri = socket_uri(json.loads((data_dir / "server.json").read_text())["socket"])
+    config = Config.from_env(mongodb_uri=uri, db_name="liftwatch")
+    store = await open_store(config)
+    try:
+        await load_small_district(store.db, today(TZ))
+    finally:
+        await store.close()
+
+
+def liftwatch(args, data_dir, **extra):
+    env = {**os.environ, "LIFTWATCH_DATA_DIR": str(data_dir), "LIFTWATCH_DB_NAME": "liftwatch", **extra}
+    env.pop("LIFTWATCH_MONGODB_URI", None)
+    return subprocess.Popen([sys.executable, "-m", "portal.cli", *args], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.skipif(bool(os.environ.get("LIFTWATCH_TEST_MONGODB_URI")), reason="tests the embedded default")
+async def test_it_brings_the_portal_back_within_two_seconds_after_kill_9_of_the_database(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = liftwatch(["serve"], tmp_path, LIFTWATCH_PORT=str(port), LIFTWATCH_PAGE_CACHE_SECONDS="0")
+    try:
+        assert wait_for(lambda: get(base + "/healthz") == 200, 60), "the portal did not start"
+        await load_district(tmp_path)
+        assert get(f"{base}/e/{ON_TIME}") == 200
+        old_pid = json.loads((tmp_path / "server.json").read_text())["pid"]
+        os.kill(old_pid, signal.SIGKILL)
+        killed = time.monotonic()
+        assert wait_for(lambda: get(base + "/healthz") == 200 and get(f"{base}/e/{ON_TIME}") == 200, 10)
+        elapsed = time.monotonic() - killed
+        print(f"portal back {elapsed:.2f} s after kill -9 of the database")
+        assert elapsed <= 2.0
+        assert json.loads((tmp_path / "server.json").read_text())["pid"] != old_pid
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=30)
+    assert wait_for(lambda: not (tmp_path / "server.json").exists(), 5)  # gone with its last user
+
+
+@pytest.mark.skipif(bool(os.environ.get("LIFTWATCH_TEST_MONGODB_URI")), reason="tests the embedded default")
+def test_it_prints_how_to_connect_and_requires_the_credentials_over_tcp(tmp_path):
+    port = free_port()
+    db = liftwatch(["db", "--port", str(port)], tmp_path)
+    try:
+        lines = [db.stdout.readline() for _ in range(3)]
+        socket_line, tcp_line = lines[1], lines[2]
+        tcp = re.search(r"mongodb://\S+", tcp_line).group(0)
+        assert "%2F" in re.search(r"mongodb://\S+", socket_line).group(0) and f"127.0.0.1:{port}" in tcp
+        with MongoClient(tcp, serverSelectionTimeoutMS=3000) as client:
+            client.app.things.insert_one({"_id": 1})
+            assert client.app.things.find_one() == {"_id": 1}
+        with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true",
+                         serverSelectionTimeoutMS=3000) as anonymous:
+            with pytest.raises(OperationFailure) as caught:
+                anonymous.app.things.find_one()
+            assert caught.value.code == 13
+    finally:
+        db.send_signal(signal.SIGINT)
+        db.communicate(timeout=30)
+    assert db.returncode == 0
+    assert wait_for(lambda: not (tmp_path / "server.json").exists(), 5)
+
+
+@pytest.mark.skipif(bool(os.environ.get("LIFTWATCH_TEST_MONGODB_URI")), reason="tests the embedded default")
+def test_it_exits_2_with_one_line_when_the_database_port_is_busy(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = str(taken.getsockname()[1])
+        for args, extra in ((["db", "--port", busy], {}), (["demo"], {"LIFTWATCH_DB_PORT": busy})):
+            process = liftwatch(args, tmp_path / args[0], **extra)
+            out, err = process.communicate(timeout=60)
+            assert process.returncode == 2, err
+            assert err.count("\n") == 1 and "in use" in err and "Traceback" not in err

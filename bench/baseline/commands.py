@@ -1,8 +1,8 @@
 """Answer MongoDB wire-protocol commands from a litemongo (SQLite) store.
 
-This is the embedded default's bridge: mockupdb parses the wire protocol, litemongo
-stores and queries the data, and this module only translates one command document
-into the matching litemongo call and back. It covers the subset in docs/storage.md.
+This was the embedded default's bridge, kept as bench/store.py's baseline: mockupdb
+parses the wire protocol, litemongo stores and queries the data, and this module only
+translates one command document into the matching litemongo call and back.
 """
 
 import datetime
@@ -13,7 +13,7 @@ import bson
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError, WriteError
 
-from core.store.cursors import Cursors
+from bench.baseline.cursors import Cursors
 
 log = logging.getLogger(__name__)
 

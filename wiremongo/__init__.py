@@ -1,0 +1,1 @@
+"""wiremongo: a small MongoDB-compatible database over SQLite, spoken to through the wire protocol."""
