@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # TSG T5002-2017 intervals, in days; LIFTWATCH_INTERVAL_DAYS overrides any of them.
 DEFAULT_INTERVAL_DAYS = {"half_monthly": 15, "quarterly": 90, "half_yearly": 180, "yearly": 365}
+# Seconds before each retry of a failed job: at once, 1 min, 5 min, 30 min, then the last
+# value again (hourly) until LIFTWATCH_JOB_GIVE_UP_HOURS have passed since the first failure.
+DEFAULT_JOB_BACKOFF = (0, 60, 300, 1800, 3600)
 
 
 def _env(name, default):
@@ -35,6 +38,13 @@ class Config:
     db_timeout_ms: int = 5000
     page_cache_entries: int = 25_000
     page_cache_seconds: float = 1.0
+    worker_in_serve: bool = True
+    worker_poll_seconds: float = 0.5
+    worker_sweep_seconds: float = 60.0
+    job_lease_seconds: float = 60.0
+    job_backoff: tuple = DEFAULT_JOB_BACKOFF
+    job_give_up_hours: float = 24.0
+    job_keep_done_hours: float = 24.0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -57,6 +67,13 @@ class Config:
             db_timeout_ms=_int("DB_TIMEOUT_MS", 5000, 1, 3_600_000),
             page_cache_entries=_int("PAGE_CACHE_ENTRIES", 25_000, 0, 10_000_000),
             page_cache_seconds=_number("PAGE_CACHE_SECONDS", 1.0, 0, 3600),
+            worker_in_serve=_env("WORKER_IN_SERVE", "1") not in ("0", "false", "no"),
+            worker_poll_seconds=_number("WORKER_POLL_SECONDS", 0.5, 0.01, 3600),
+            worker_sweep_seconds=_number("WORKER_SWEEP_SECONDS", 60.0, 0.1, 86400),
+            job_lease_seconds=_number("JOB_LEASE_SECONDS", 60.0, 1, 86400),
+            job_backoff=_seconds_list("JOB_BACKOFF", _env("JOB_BACKOFF", "")) or DEFAULT_JOB_BACKOFF,
+            job_give_up_hours=_number("JOB_GIVE_UP_HOURS", 24.0, 0, 8760),
+            job_keep_done_hours=_number("JOB_KEEP_DONE_HOURS", 24.0, 0, 8760),
         )
         values.update(overrides)
         return cls(**values)
@@ -115,3 +132,14 @@ def _interval_days(text):
             raise ConfigError(f"LIFTWATCH_INTERVAL_DAYS: cannot read {part!r}")
         days[name] = int(value)
     return days
+
+
+def _seconds_list(name, text):
+    """Parse '0,60,300' into a tuple of seconds (empty text gives an empty tuple)."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"LIFTWATCH_{name}: cannot read {text!r}") from None
+    if any(v < 0 for v in values):
+        raise ConfigError(f"LIFTWATCH_{name}: seconds cannot be negative")
+    return values

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 
 from core.demo_district import Size, build_district, intended_inspections_overdue, intended_overdue
 from core.demo_history import history
-from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
+from core.district import (add_elevators, add_inspections, add_maintenance_records, add_supervisions, save_firms,
+                           save_people, save_units)
+from core.grading import grade_firm
 from core.notify.contacts import add_demo_contacts
-from core.pages import assess_firm, refresh_elevator_page
+from core.page_writer import PAGE, rebuild_page
 from core.progress import Silent
 from core.standing import FAILED, OVERDUE, elevator_standing
 from core.store import meta as meta_store
@@ -85,8 +87,13 @@ async def _load(db, config, today, size, progress):
     await meta_store.save_meta(db, {**note, "state": "loading"})
     district = build_district(today, config, size)
     counts = await write_district(db, district, config, progress)
+    # Firms are graded before the pages, so that the pages show a grade, and after them, when
+    # the tallies are complete: the pages of a firm whose letter changed are rebuilt by their jobs.
+    await grade_firms(db, district, config, Silent())
     seen = await build_pages(db, district, config, progress)
     grades = await grade_firms(db, district, config, progress)
+    from core.worker import Worker  # as core/grading.py does: the worker imports the writers
+    await Worker(db, config).drain(kinds=(PAGE,))
     summary = summarise(district, counts, seen, grades)
     await meta_store.save_meta(db, {**note, "state": "loaded", "summary": summary})
     log.info("demo district loaded in %.1f s", time.monotonic() - started)
@@ -95,9 +102,10 @@ async def _load(db, config, today, size, progress):
 
 async def write_district(db, district, config, progress):
     """Write organisations, then each batch of elevators with its records; return record counts."""
-    await org_store.upsert_firms(db, district.firms)
-    await org_store.upsert_units(db, district.units)
-    await org_store.upsert_people(db, district.people)
+    # Written without owing jobs: build_pages calls the single writers itself afterwards.
+    await save_firms(db, district.firms, owe=False)
+    await save_units(db, district.units, owe=False)
+    await save_people(db, district.people, owe=False)
     await add_demo_contacts(db, district.firms, district.units)
     counts = Counter()
     progress.start("records", len(district.elevators))
@@ -116,12 +124,12 @@ async def write_district(db, district, config, progress):
 
 async def _write_batch(db, batch, made, counts, progress):
     """Store one batch of elevators (after history(), which sets each one's status) and their records."""
-    await add_elevators(db, batch)
+    await add_elevators(db, batch, owe=False)
     for kind, writer, docs in (("maintenance_records", add_maintenance_records, [r for m in made for r in m[0]]),
                                ("inspections", add_inspections, [i for m in made for i in m[1]]),
                                ("supervisions", add_supervisions, [s for m in made for s in m[2]])):
         for chunk in range(0, len(docs), RECORD_BATCH):
-            await writer(db, docs[chunk:chunk + RECORD_BATCH])
+            await writer(db, docs[chunk:chunk + RECORD_BATCH], owe=False)
         counts[kind] += len(docs)
     counts["invalid_visits"] += sum(not r["valid"] for m in made for r in m[0])
     progress.advance(len(batch))
@@ -134,7 +142,7 @@ async def build_pages(db, district, config, progress):
 
     async def build(elevator):
         async with slots:
-            page = await refresh_elevator_page(db, elevator["_id"], config)
+            page = await rebuild_page(db, elevator["_id"], config, grade=False)
             progress.advance()
             return _seen(page, elevator_standing(page, district.today, config))
 
@@ -142,11 +150,11 @@ async def build_pages(db, district, config, progress):
 
 
 async def grade_firms(db, district, config, progress):
-    """Grade every firm; return the letters by firm id."""
+    """Grade every firm on the district's day; return the letters by firm id."""
     progress.start("grades", len(district.firms))
     grades = {}
     for firm in district.firms:
-        grades[firm["_id"]] = (await assess_firm(db, firm, district.today, config))["grade"]
+        grades[firm["_id"]] = (await grade_firm(db, firm["_id"], config, district.today))["grade"]
         progress.advance()
     return grades
 

@@ -3,10 +3,12 @@
 import datetime
 from zoneinfo import ZoneInfo
 
+from core import clock
+
 
 def utcnow():
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.datetime.now(datetime.timezone.utc)
+    """Return the current time, timezone-aware, in UTC (from core.clock, which tests control)."""
+    return clock.now()
 
 
 def local_date(moment, tz_name):

@@ -1,5 +1,6 @@
 """The Quart application factory."""
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from quart import Quart
 from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
+from core.worker import Worker
 from portal import compression, edge, errors, health, language, public
 from portal.pagecache import PageCache
 from portal.rendering import Renderer
@@ -37,9 +39,16 @@ def create_app(config=None):
     async def connect():
         app.store = await open_store(config)
         app.notifier = await Notifier.open(NotifySettings.from_env())
+        app.worker_stop = asyncio.Event()
+        # One job worker per serving process; claims are atomic, so several processes are safe.
+        app.worker_task = (asyncio.create_task(Worker(app.store.db, config).run(app.worker_stop))
+                           if config.worker_in_serve else None)
 
     @app.after_serving
     async def disconnect():
+        app.worker_stop.set()
+        if app.worker_task is not None:
+            await app.worker_task
         await app.notifier.close()
         await app.store.close()
 

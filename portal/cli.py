@@ -1,4 +1,4 @@
-"""The `liftwatch` command: serve, demo, labels, db and contacts."""
+"""The `liftwatch` command: serve, demo, labels, worker, jobs, db and contacts."""
 
 import argparse
 import asyncio
@@ -173,6 +173,53 @@ def cmd_labels(args):
             print(path)
 
 
+async def _run_worker(config):
+    import signal
+    from core.store.client import open_store
+    from core.worker import Worker
+    store = await open_store(config)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    print("liftwatch worker running; Ctrl-C stops it", flush=True)
+    try:
+        await Worker(store.db, config).run(stop)
+    finally:
+        await store.close()
+
+
+def cmd_worker(args):
+    """Run the job worker alone, until interrupted."""
+    with database(Config.from_env()) as config:
+        asyncio.run(_run_worker(config))
+
+
+async def _job_report(config):
+    from core.store import jobs as job_store
+    from core.store.client import open_store
+    store = await open_store(config)
+    try:
+        return (await job_store.count_jobs(store.db), await job_store.find_retrying_jobs(store.db),
+                await job_store.find_failed_jobs(store.db))
+    finally:
+        await store.close()
+
+
+def cmd_jobs(args):
+    """List jobs: counts by kind and state, then those retrying and those failed, with reasons."""
+    with database(Config.from_env()) as config:
+        counts, retrying, failed = asyncio.run(_job_report(config))
+    print(f"{'kind':<16} {'state':<8} {'count':>7}")
+    for (kind, state), n in sorted(counts.items()):
+        print(f"{kind:<16} {state:<8} {n:>7}")
+    for title, rows, when in (("retrying", retrying, "due"), ("failed", failed, "finished_at")):
+        if rows:
+            print(f"\n{title}:")
+        for job in rows:
+            print(f"  {job['key']}  attempts={job['attempts']}  {when}={job[when]:%Y-%m-%d %H:%M:%S}Z  "
+                  f"{job.get('last_error') or ''}")
+
+
 def cmd_db(args):
     """Run the embedded database until interrupted, printing how to connect."""
     server, uri = _start_embedded(Path(args.data_dir).absolute(), args.port)
@@ -208,6 +255,8 @@ def parser():
     labels.add_argument("--unit", help="only this using unit's elevators (unit id)")
     labels.add_argument("--out", default="labels-out", help="output folder (default labels-out)")
     labels.set_defaults(func=cmd_labels)
+    sub.add_parser("worker", help="run the job worker alone").set_defaults(func=cmd_worker)
+    sub.add_parser("jobs", help="list pending and failed jobs").set_defaults(func=cmd_jobs)
     db = sub.add_parser("db", help="run the embedded database and print how to connect")
     db.add_argument("--data-dir", default=os.environ.get("LIFTWATCH_DATA_DIR", "var"),
                     help="where the data files live (LIFTWATCH_DATA_DIR, default ./var)")

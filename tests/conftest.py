@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from core import clock
 from core.config import Config
 from core.store.client import open_store
 from core.store.embedded import EmbeddedProcess
@@ -36,3 +37,10 @@ async def store(config):
     yield opened
     await opened.client.drop_database(config.db_name)
     await opened.close()
+
+
+@pytest.fixture(autouse=True)
+def real_clock():
+    """Give every test the system clock back, whatever it did with core.clock."""
+    yield
+    clock.release()

@@ -3,10 +3,12 @@
 import datetime
 
 from core.codes import make_registration_code
-from core.pages import assess_firm, refresh_elevator_page
-from core.district import add_elevators, add_inspections, add_maintenance_records, add_supervisions
-from core.store import orgs as org_store
+from core.config import Config
+from core.district import (add_elevators, add_inspections, add_maintenance_records, add_supervisions, save_firms,
+                           save_people, save_units)
+from core.grading import grade_firm as grade
 from core.timeutil import local_midnight_utc
+from core.worker import Worker
 
 TZ = "Asia/Shanghai"
 ON_TIME = make_registration_code("3110", "350502", 2015, 1, 1)
@@ -71,9 +73,9 @@ def history(code, today, last_days_ago, count=24):
 
 async def load_small_district(db, today):
     """Write the test district and build its pages; return the codes."""
-    await org_store.upsert_firms(db, [firm(today)])
-    await org_store.upsert_units(db, [unit()])
-    await org_store.upsert_people(db, [technician()])
+    await save_firms(db, [firm(today)])
+    await save_units(db, [unit()])
+    await save_people(db, [technician()])
     await add_elevators(db, [
         elevator(ON_TIME, today, codes=[ON_TIME, EQUIPMENT_CODE]),
         elevator(OVERDUE, today, address="泉州市鲤城区新华路8号"),
@@ -90,11 +92,12 @@ async def load_small_district(db, today):
         {"elevator_id": OVERDUE, "firm_id": "F1", "date": at(today - datetime.timedelta(days=30)),
          "authority": "泉州市鲤城区市场监督管理局", "result": "rectify",
          "findings": [{"zh": "维保记录与现场不符", "en": "Maintenance record does not match the site"}]}])
-    for code in (ON_TIME, OVERDUE, FRESH):
-        await refresh_elevator_page(db, code)
+    await Worker(db, Config()).drain()  # the page jobs those writes asked for, and the grading after them
     return {"on_time": ON_TIME, "overdue": OVERDUE, "fresh": FRESH}
 
 
 async def grade_firm(db, today, config):
-    """Compute the test firm's credit."""
-    return await assess_firm(db, await org_store.find_firm(db, "F1"), today, config)
+    """Compute the test firm's credit, and bring its pages up to date."""
+    graded = await grade(db, "F1", config, today)
+    await Worker(db, config).drain()
+    return graded

@@ -51,7 +51,10 @@ async def open_store(config, uri=None, db_name=None, create_indexes=True):
     if uri is None:
         uri, embedded = resolve_uri(config)
     # tz_aware: datetimes come back in UTC with tzinfo, and the pages convert to local time.
-    client = AsyncMongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=config.db_timeout_ms,
+    # timeoutMS bounds every operation as a whole (server selection, connecting, waiting for a
+    # pooled connection, the reply): without it a frozen server held requests for 20-28 s.
+    client = AsyncMongoClient(uri, tz_aware=True, timeoutMS=config.db_timeout_ms,
+                              serverSelectionTimeoutMS=config.db_timeout_ms,
                               maxPoolSize=20, appname="liftwatch")
     db = client[db_name or config.db_name]
     if create_indexes:

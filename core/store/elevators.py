@@ -45,27 +45,41 @@ async def find_elevator_ids(db, firm_id=None):
 
 async def find_elevator_page(db, code):
     """Return the page summary for a registration or equipment code, or None."""
-    # Labels carry the primary code, so the common case is a single read by _id.
-    page = await db.elevator_pages.find_one({"_id": code})
+    # Labels carry the primary code, so the common case is a single read by _id. The tally
+    # (the elevator's share of its firm's counts, core/tally.py) is for grading, not the page.
+    page = await db.elevator_pages.find_one({"_id": code}, {"tally": 0})
     if page is None:
-        page = await db.elevator_pages.find_one({"codes": code})
+        page = await db.elevator_pages.find_one({"codes": code}, {"tally": 0})
     return page
 
 
-async def replace_elevator_page(db, page):
-    """Store a page summary unless one built from later reads is there; tell whether it was stored."""
+async def swap_elevator_page(db, page):
+    """Store a page summary unless a rebuild that started later stored one.
+
+    Return (stored, the replaced page's firm and tally or None).
+    """
+    older = {"$or": [{"ticket": {"$lt": page["ticket"]}}, {"ticket": {"$exists": False}}]}
     try:
-        await db.elevator_pages.replace_one({"_id": page["_id"], "updated_at": {"$lte": page["updated_at"]}},
-                                            page, upsert=True)
+        old = await db.elevator_pages.find_one_and_replace({"_id": page["_id"], **older}, page, upsert=True,
+                                                           projection={"firm.id": 1, "tally": 1})
     except DuplicateKeyError:
-        return False  # the filter missed because a newer summary exists, so the upsert's insert clashed
-    return True
+        return False, None  # the filter missed because a newer summary exists, so the upsert's insert clashed
+    return True, old
 
 
-async def set_firm_on_pages(db, firm_id, firm_summary):
-    """Copy a firm's changed public summary into its elevators' pages."""
-    await db.elevator_pages.update_many({"firm.id": firm_id}, {"$set": {"firm": firm_summary}})
+async def replace_elevator_page(db, page):
+    """Store a page summary unless a rebuild that started later stored one; tell whether it was stored."""
+    return (await swap_elevator_page(db, page))[0]
 
+
+async def find_page_tallies(db, firm_id):
+    """Return the tallies of a firm's pages (the daily recount reads them)."""
+    return [p.get("tally") async for p in db.elevator_pages.find({"firm.id": firm_id}, {"tally": 1})]
+
+
+async def find_elevator_ids_of_unit(db, unit_id):
+    """Return the primary codes of a using unit's elevators."""
+    return [doc["_id"] async for doc in db.elevators.find({"unit_id": unit_id}, {"_id": 1})]
 
 # Fields a firm page's elevator list shows, and what an elevator's standing is computed from.
 LISTED_FIELDS = ("address", "address_en", "building", "building_en", "status", "maintenance_start",

@@ -16,8 +16,12 @@ INDEXES = {
                                   name="firm_due"),
                        IndexModel([("firm.id", ASCENDING), ("inspection_result", ASCENDING),
                                    ("due.inspection", ASCENDING)], name="firm_inspection")],
+    # The page sweep: {stale_since <= a minute ago}.
+    "page_revisions": [IndexModel([("stale_since", ASCENDING)], name="stale_since")],
     "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
-                            IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date")],
+                            IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date"),
+                            # A person's change reaches the pages whose records name them.
+                            IndexModel([("technician_ids", ASCENDING)], name="technician")],
     "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
     "supervisions": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                      IndexModel([("firm_id", ASCENDING)], name="firm")],
@@ -25,6 +29,12 @@ INDEXES = {
                              ("address", ASCENDING)], unique=True, name="org_kind_address")],
     "deliveries": [IndexModel([("notification_id", ASCENDING), ("seq", ASCENDING)], name="notification"),
                    IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created")],
+    # Every job has a key (generated when the caller gives none): one job per key.
+    "jobs": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique"),
+             # claim_job: {state: pending, due <= now} sorted by due.
+             IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="state_due"),
+             # remove_done_jobs and the failed list of `liftwatch jobs`.
+             IndexModel([("state", ASCENDING), ("finished_at", ASCENDING)], name="state_finished")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }

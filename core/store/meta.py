@@ -60,9 +60,6 @@ async def record_global_page_change(db):
     await trim_page_changes(db)
 
 
-# Writers not yet moved to record_page_change keep working; they just drop every cached page.
-bump_pages_version = record_global_page_change
-
 
 async def find_pages_epoch(db):
     """Return the current epoch token as text, starting an epoch if the database has none."""

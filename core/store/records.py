@@ -33,19 +33,10 @@ async def find_inspections(db, elevator_id, limit=20):
 
 
 async def find_supervisions(db, elevator_id, limit=20):
-    """Return an elevator's supervision records, newest first."""
+    """Return an elevator's supervision records, newest first (all of them with limit 0)."""
     return await db.supervisions.find({"elevator_id": elevator_id}).sort("date", -1).limit(limit).to_list(None)
 
 
-async def count_firm_visits(db, firm_id, since):
-    """Return (valid, invalid) maintenance visit counts of a firm since a date."""
-    pipeline = [{"$match": {"firm_id": firm_id, "date": {"$gte": since}}},
-                {"$group": {"_id": "$valid", "n": {"$sum": 1}}}]
-    counts = {doc["_id"]: doc["n"] async for doc in await db.maintenance_records.aggregate(pipeline)}
-    return counts.get(True, 0), counts.get(False, 0)
-
-
-async def count_firm_findings(db, firm_id, since):
-    """Count supervision visits with findings on a firm's elevators since a date."""
-    return await db.supervisions.count_documents(
-        {"firm_id": firm_id, "date": {"$gte": since}, "result": {"$ne": "no_issue"}})
+async def find_elevator_ids_served_by(db, person_id):
+    """Return the elevators whose maintenance records name a person (index technician)."""
+    return await db.maintenance_records.distinct("elevator_id", {"technician_ids": person_id})

@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +22,7 @@ def run(args, data_dir, **extra):
     return subprocess.run(LIFTWATCH + args, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_it_loads_the_demo_once_and_prints_page_addresses(tmp_path):
+def test_it_loads_the_demo_once_prints_page_addresses_and_runs_its_jobs(tmp_path):
     first = run(["demo"], tmp_path)
     assert first.returncode == 0, first.stderr
     assert "demo district loaded" in first.stdout
@@ -36,6 +37,30 @@ def test_it_loads_the_demo_once_and_prints_page_addresses(tmp_path):
     pdf = tmp_path / "labels" / "F01.pdf"
     assert pdf.exists() and len(pypdfium2.PdfDocument(pdf)) >= 2
     assert not (tmp_path / "embedded.port").exists()  # the embedded server was stopped
+    check_worker_and_jobs(tmp_path)
+
+
+def check_worker_and_jobs(tmp_path):
+    """List the demo's jobs, run the worker alone until none is pending, list them again."""
+    listing = run(["jobs"], tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.split()[:3] == ["kind", "state", "count"]
+    # The demo's pages asked for their firms' grading, left to the next worker.
+    assert re.search(r"^grade\s+pending\s+\d+$", listing.stdout, re.M), listing.stdout
+    env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path)}
+    env.pop("LIFTWATCH_MONGODB_URI", None)
+    worker = subprocess.Popen(LIFTWATCH + ["worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        assert "worker running" in worker.stdout.readline()
+        deadline = time.monotonic() + 60
+        while "pending" in listing.stdout and time.monotonic() < deadline:
+            listing = run(["jobs"], tmp_path)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(30) == 0
+        worker.stdout.close()
+    assert re.search(r"^grade\s+done\s+\d+$", listing.stdout, re.M) and "pending" not in listing.stdout, listing.stdout
 
 
 def test_it_builds_a_demo_of_the_size_asked_with_a_progress_bar(tmp_path):

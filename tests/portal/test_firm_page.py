@@ -5,7 +5,7 @@ import re
 
 from core.codes import make_registration_code
 from core.district import add_elevators, add_maintenance_records
-from core.pages import refresh_elevator_page
+from core.page_writer import rebuild_page
 from core.timeutil import today
 from tests.factories import TZ, elevator, history
 
@@ -20,7 +20,7 @@ async def add_many(db):
     await add_maintenance_records(db, [v for n, code in enumerate(codes) if n % 5
                                        for v in history(code, day, 2, count=24)])
     for code in codes:
-        await refresh_elevator_page(db, code)
+        await rebuild_page(db, code)
     return codes
 
 

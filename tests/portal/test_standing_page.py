@@ -7,7 +7,7 @@ import pytest
 
 from core.codes import make_registration_code
 from core.district import add_elevators, add_inspections, add_maintenance_records
-from core.pages import refresh_elevator_page
+from core.page_writer import rebuild_page
 from core.timeutil import today
 from tests.factories import TZ, at, elevator, visit
 
@@ -25,7 +25,7 @@ async def late(app):
     await add_inspections(db, [{"elevator_id": LATE, "body": "泉州市特种设备检验研究院", "result": "fail",
                                 "date": at(day - datetime.timedelta(days=20)),
                                 "next_due": at(day + datetime.timedelta(days=345))}])
-    await refresh_elevator_page(db, LATE)
+    await rebuild_page(db, LATE)
     return LATE
 
 

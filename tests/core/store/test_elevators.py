@@ -25,11 +25,10 @@ async def test_it_finds_a_page_by_either_code(store):
     assert await find_elevator_page(store.db, "31103505022099010099") is None
 
 
-async def test_it_keeps_the_summary_built_from_the_later_reads(store):
+async def test_it_keeps_the_summary_of_the_rebuild_that_started_later(store):
     from core.store.elevators import replace_elevator_page
-    earlier = datetime.datetime(2026, 11, 25, 1, 0, tzinfo=datetime.timezone.utc)
-    later = earlier + datetime.timedelta(seconds=1)
-    assert await replace_elevator_page(store.db, {"_id": ON_TIME, "updated_at": later, "mark": "new"})
-    assert not await replace_elevator_page(store.db, {"_id": ON_TIME, "updated_at": earlier, "mark": "stale"})
+    assert await replace_elevator_page(store.db, {"_id": ON_TIME, "ticket": 2, "mark": "new"})
+    assert not await replace_elevator_page(store.db, {"_id": ON_TIME, "ticket": 1, "mark": "stale"})
+    assert not await replace_elevator_page(store.db, {"_id": ON_TIME, "ticket": 2, "mark": "same ticket"})
     assert (await store.db.elevator_pages.find_one({"_id": ON_TIME}))["mark"] == "new"
-    assert await replace_elevator_page(store.db, {"_id": ON_TIME, "updated_at": later, "mark": "same read"})
+    assert await replace_elevator_page(store.db, {"_id": ON_TIME, "ticket": 3, "mark": "newer"})
