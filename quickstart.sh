@@ -18,7 +18,8 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[embedded]'
+# The faces extra: face matching for technician check-ins (docs/faces.md).
+.venv/bin/python -m pip install -q -e '.[embedded,faces]'
 
 [ "${1:-}" = "--install-only" ] && exit 0
 exec .venv/bin/liftwatch serve --demo

@@ -45,6 +45,14 @@ class Config:
     job_backoff: tuple = DEFAULT_JOB_BACKOFF
     job_give_up_hours: float = 24.0
     job_keep_done_hours: float = 24.0
+    # Measured in docs/faces.md (Dlib embeddings, Euclidean): variations of one person's photo
+    # stay within 0.40, two people are 0.61 or more apart; dlib suggests 0.6, we keep a margin.
+    face_threshold: float = 0.55
+    # Smallest face side matched, in pixels of the photo shrunk to 800 px.
+    face_min_px: int = 80
+    # Perceptual-hash bits (of 64) within which two photos are one picture: copies of a photo
+    # re-encoded, resized or brightened differ by 0-2, different photos by 20 or more.
+    photo_hash_distance: int = 8
 
     @classmethod
     def from_env(cls, **overrides):
@@ -74,6 +82,9 @@ class Config:
             job_backoff=_seconds_list("JOB_BACKOFF", _env("JOB_BACKOFF", "")) or DEFAULT_JOB_BACKOFF,
             job_give_up_hours=_number("JOB_GIVE_UP_HOURS", 24.0, 0, 8760),
             job_keep_done_hours=_number("JOB_KEEP_DONE_HOURS", 24.0, 0, 8760),
+            face_threshold=_number("FACE_THRESHOLD", 0.55, 0.0, 2.0),
+            face_min_px=_int("FACE_MIN_PX", 80, 10, 800),
+            photo_hash_distance=_int("PHOTO_HASH_DISTANCE", 8, 0, 64),
         )
         values.update(overrides)
         return cls(**values)

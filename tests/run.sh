@@ -26,7 +26,7 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${packages[@]}"
 fi
 
-.venv/bin/python -m pip install -q -e '.[embedded,test]'
+.venv/bin/python -m pip install -q -e '.[embedded,faces,test]'
 # MongoDB's CRUD spec test files, from the installed pymongo's source distribution (once;
 # kept in .cache/crud-unified/<version>/, not in the repository).
 .venv/bin/python -m tests.crud_spec.fetch

@@ -42,6 +42,12 @@ def tcp_uri(data_dir, port):
             f"@127.0.0.1:{port}/?directConnection=true&authSource=admin&authMechanism=SCRAM-SHA-256")
 
 
+def reap_later(process):
+    """Wait on a thread for a server process this process started, so it leaves no zombie."""
+    if process is not None and process.poll() is None:
+        threading.Thread(target=process.wait, daemon=True, name="wiremongo-reap").start()
+
+
 class Lease:
     """One process's use of the database of a data directory: start or share it, keep it up, leave it."""
 
@@ -110,7 +116,7 @@ class Lease:
         self._users = None
         last = lock(self.data_dir.users_lock, fcntl.LOCK_EX, blocking=False)
         if last is None:
-            self._reap_later()  # others still use it
+            reap_later(self.process)  # others still use it
             return
         last.close()
         deadline = time.monotonic() + timeout
@@ -121,11 +127,6 @@ class Lease:
                 self.process.wait(max(0.1, deadline - time.monotonic()))  # reap it: no zombie left behind
             except subprocess.TimeoutExpired:
                 pass
-
-    def _reap_later(self):
-        """Wait for a server this process started but others still use, so it leaves no zombie."""
-        if self.process is not None and self.process.poll() is None:
-            threading.Thread(target=self.process.wait, daemon=True, name="wiremongo-reap").start()
 
     def _ensure_running(self, timeout):
         """Start a server unless one holds the data directory; return its state."""
@@ -143,8 +144,7 @@ class Lease:
 
     def _spawn(self, timeout):
         """Start the server process and wait for its ready line."""
-        if self.process is not None:
-            self.process.poll()  # reap the one that died
+        reap_later(self.process)  # the one that died, or is still on its way out
         cmd = [self.python, "-m", "wiremongo", "--data-dir", str(self.data_dir.path), "--supervised"]
         if self.port is not None:
             cmd += ["--port", str(self.port)]
@@ -158,13 +158,21 @@ class Lease:
         return self._wait_ready(timeout)
 
     def _wait_ready(self, timeout):
+        """Wait for the server's first line; close its pipe whatever the line says."""
         reader = threading.Thread(target=self._read_first_line, daemon=True)
         self._first_line = b""
         reader.start()
         reader.join(timeout)
+        try:
+            return self._read_ready(reader, timeout)
+        finally:
+            reader.join(5)  # a killed or failed server closes its end: the reader sees end of file
+            self.process.stdout.close()
+
+    def _read_ready(self, reader, timeout):
+        """Return the state the ready line carries; raise LaunchError for any other start."""
         line = self._first_line.decode("utf-8", "replace").strip()
         if line.startswith(READY):
-            self.process.stdout.close()
             return json.loads(line[len(READY):])
         if line.startswith(FAILED):
             self.process.wait(5)

@@ -13,7 +13,7 @@ import mongomock
 from mongomock import filtering
 from pymongo.errors import OperationFailure
 
-from wiremongo import keys
+from wiremongo import fieldnames, keys
 from wiremongo.errors import CommandError, bad_value, not_supported
 
 _REFUSED_OPERATORS = {"$where": "$where", "$text": "$text search", "$near": "$near (geo queries)",
@@ -173,34 +173,19 @@ def project(doc, projection):
     return _scratch._copy_only_fields(doc, dict(projection), dict)
 
 
-def check_field_names(doc, path=""):
-    """Refuse field names that start with '$', at any depth (stricter than MongoDB 5+)."""
-    if isinstance(doc, list):
-        for item in doc:
-            check_field_names(item, path)
-        return
-    if not isinstance(doc, dict):
-        return
-    for key, value in doc.items():
-        if key.startswith("$"):
-            raise CommandError(f"Document can't have $ prefixed field names: {path}{key}", 52,
-                               "DollarPrefixedFieldName")
-        check_field_names(value, f"{path}{key}.")
-
-
 def is_operator_update(update):
     """Tell an update document ({"$set": ...}) from a replacement."""
     return isinstance(update, dict) and any(key.startswith("$") for key in update)
 
 
 def check_update(update):
-    """Refuse update forms wiremongo does not evaluate; check field names of stored values."""
+    """Refuse update forms wiremongo does not evaluate, and a replacement's '$'-prefixed names in _id."""
     if isinstance(update, list):
-        raise not_supported("an aggregation pipeline update")
+        raise not_supported(f"an aggregation pipeline update (using {', '.join(sorted(_operators_in(update)))})")
     if not isinstance(update, dict):
         raise CommandError("update must be an object", 14, "TypeMismatch")
     if not is_operator_update(update):
-        check_field_names(update)
+        fieldnames.check_id_names(update.get("_id"))
         return
     for operator, fields in update.items():
         if operator not in UPDATE_OPERATORS:
@@ -213,21 +198,18 @@ def check_update(update):
                                9, "FailedToParse")
         if operator == "$rename" and any("." in a or "." in str(b) for a, b in fields.items()):
             raise not_supported("$rename of dotted fields")
-        _check_stored_names(operator, fields)
         for path in fields:
             if "$[" in path:
                 raise not_supported("arrayFilters and the $[] operator")
 
 
-def _check_stored_names(operator, fields):
-    """Check the field names of values an update operator stores (not of its conditions)."""
-    if operator in ("$rename", "$pull", "$unset", "$currentDate"):
-        return
-    for value in fields.values():
-        if operator in ("$push", "$addToSet") and isinstance(value, dict) and "$each" in value:
-            check_field_names(value["$each"])
-        else:
-            check_field_names(value)
+def _operators_in(value):
+    """Return the '$'-prefixed names of stages and expressions in a pipeline."""
+    if isinstance(value, list):
+        return set().union(*map(_operators_in, value))
+    if not isinstance(value, dict):
+        return set()
+    return {key for key in value if key.startswith("$")}.union(*map(_operators_in, value.values()))
 
 
 def apply_update(doc, filter_doc, update, inserting):
@@ -241,11 +223,16 @@ def apply_update(doc, filter_doc, update, inserting):
         if "_id" not in new and "_id" in update:
             new = {"_id": update["_id"], **new}
         return new
+    if not inserting:
+        fieldnames.check_update_paths(update)
+    # mongomock refuses top-level '$' names that MongoDB 5+ stores on an upsert's insert.
+    rest, direct = fieldnames.split_top_level_dollars(update) if inserting else (update, {})
     new = copy.deepcopy(doc)
     try:
-        _scratch._apply_update_document(new, filter_doc, _for_phase(update, inserting), inserting)
+        _scratch._apply_update_document(new, filter_doc, _for_phase(rest, inserting), inserting)
     except (TypeError, KeyError, IndexError, AttributeError) as exc:
         raise CommandError(f"cannot apply the update: {exc}", 14, "TypeMismatch") from None
+    new.update(copy.deepcopy(direct))
     if "_id" in doc and not _same(new.get("_id"), doc["_id"]):
         raise _immutable_id()
     _keep_longs(doc, new, update)

@@ -5,7 +5,7 @@ import re
 
 import bson
 
-from wiremongo import matching, query
+from wiremongo import fieldnames, matching, query
 from wiremongo.errors import CommandError, bad_value
 from wiremongo.options import check_collation, check_fields, check_hint_type, collection_name, document
 from wiremongo.planner import plan
@@ -25,9 +25,8 @@ def prepare_insert(doc):
         doc = {"_id": bson.ObjectId(), **doc}
     elif next(iter(doc)) != "_id":
         doc = {"_id": doc["_id"], **doc}
+    fieldnames.check_id_names(doc["_id"])
     raw = bson.encode(doc)
-    if b"$" in raw:  # only then can a field name start with '$'
-        matching.check_field_names(doc)
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise CommandError("object to insert too large", 10334, "BSONObjectTooLarge")
     return doc, raw

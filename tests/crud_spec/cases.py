@@ -18,15 +18,7 @@ IN_SUBSET = {
 # Files with tests that still fail on the embedded server (a wrong answer, a Python error,
 # no reply). Their failing tests are reported as xfail "known failing", so the suite stays
 # green while the engine catches up; tests in them that pass, pass. The goal is an empty set.
-KNOWN_FAILING = {
-    # The embedded server refuses "$"-prefixed field names for storage (code 52), stricter than
-    # MongoDB 5+ (docs/storage.md); liftwatch never stores such names.
-    "bulkWrite-insertOne-dots_and_dollars", "bulkWrite-replaceOne-dots_and_dollars",
-    "findOneAndReplace-dots_and_dollars", "insertMany-dots_and_dollars", "insertOne-dots_and_dollars",
-    "replaceOne-dots_and_dollars", "updateOne-dots_and_dollars", "updateMany-dots_and_dollars",
-    "findOneAndUpdate-dots_and_dollars", "bulkWrite-updateOne-dots_and_dollars",
-    "bulkWrite-updateMany-dots_and_dollars",
-}
+KNOWN_FAILING = set()
 
 
 class Case:

@@ -24,14 +24,16 @@ WRITER = textwrap.dedent("""
 
 
 def test_it_keeps_every_acknowledged_write_through_kill_9(tmp_path):
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     acknowledged = 0
-    for line in child.stdout:
-        acknowledged = int(line)
-        if acknowledged >= 5_000:
-            break
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    with subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True) as child:
+        try:
+            for line in child.stdout:
+                acknowledged = int(line)
+                if acknowledged >= 5_000:
+                    break
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
     cmds = Commands(tmp_path)
     try:
         count = ok(cmds.run("t", {"count": "c", "query": {}}))["n"]

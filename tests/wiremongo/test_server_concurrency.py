@@ -21,20 +21,19 @@ def test_it_answers_ping_at_once_while_a_command_burns_ten_seconds(tmp_path):
     try:
         assert process.stdout.readline().startswith("wiremongo serving")
         uri = socket_uri(tmp_path / "wiremongo.sock")
-        slow_client = pymongo.MongoClient(uri, socketTimeoutMS=30_000)
-        slow = threading.Thread(target=slow_client.app.command, args=({"aggregate": "c", "slow": 10.0},))
-        started = time.monotonic()
-        slow.start()
-        times = []
-        with pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
-            client.admin.command("ping")
-            while slow.is_alive():
-                t0 = time.perf_counter()
+        with pymongo.MongoClient(uri, socketTimeoutMS=30_000) as slow_client:
+            slow = threading.Thread(target=slow_client.app.command, args=({"aggregate": "c", "slow": 10.0},))
+            started = time.monotonic()
+            slow.start()
+            times = []
+            with pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000) as client:
                 client.admin.command("ping")
-                times.append(time.perf_counter() - t0)
-                time.sleep(0.005)
-        slow.join()
-        slow_client.close()
+                while slow.is_alive():
+                    t0 = time.perf_counter()
+                    client.admin.command("ping")
+                    times.append(time.perf_counter() - t0)
+                    time.sleep(0.005)
+            slow.join()
         assert time.monotonic() - started >= 9.5
         times.sort()
         p99 = times[int(len(times) * 0.99)]
@@ -43,5 +42,5 @@ def test_it_answers_ping_at_once_while_a_command_burns_ten_seconds(tmp_path):
         assert len(times) > 500 and p99 <= 0.050
     finally:
         process.terminate()
-        process.wait(10)
+        process.communicate(timeout=10)
     assert process.returncode == 0 and not os.path.exists(tmp_path / "wiremongo.sock")

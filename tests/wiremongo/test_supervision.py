@@ -25,11 +25,22 @@ time.sleep(120)
 """
 
 
-def start_owner(data_dir):
-    """Start a process that starts (or shares) the server and then just waits; return it and the server pid."""
-    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(data_dir)], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
-    return owner, int(owner.stdout.readline())
+@pytest.fixture
+def start_owner():
+    """Return a function that starts an owner; end every owner and close its pipe after the test."""
+    owners = []
+
+    def start(data_dir):
+        """Start a process that starts (or shares) the server and then just waits; return it and the server pid."""
+        owner = subprocess.Popen([sys.executable, "-c", OWNER, str(data_dir)], cwd=ROOT, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+        owners.append(owner)
+        return owner, int(owner.stdout.readline())
+
+    yield start
+    for owner in owners:
+        owner.kill()
+        owner.communicate(timeout=10)
 
 
 def alive(pid):
@@ -50,7 +61,7 @@ def wait_gone(pid, timeout=5.0):
 
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGKILL, signal.SIGTERM, signal.SIGINT],
                          ids=["SIGHUP", "SIGKILL", "SIGTERM", "SIGINT"])
-def test_it_leaves_no_database_process_when_its_owner_ends(tmp_path, signum):
+def test_it_leaves_no_database_process_when_its_owner_ends(tmp_path, signum, start_owner):
     owner, server_pid = start_owner(tmp_path)
     assert alive(server_pid)
     owner.send_signal(signum)
@@ -59,7 +70,7 @@ def test_it_leaves_no_database_process_when_its_owner_ends(tmp_path, signum):
     assert not (tmp_path / "wiremongo.sock").exists()
 
 
-def test_it_is_shared_and_stops_when_the_last_user_is_gone(tmp_path):
+def test_it_is_shared_and_stops_when_the_last_user_is_gone(tmp_path, start_owner):
     first, server_pid = start_owner(tmp_path)
     second, shared_pid = start_owner(tmp_path)
     assert shared_pid == server_pid

@@ -119,19 +119,27 @@ async def test_it_returns_distinct_values_sorted(store):
     assert await store.db.d.distinct("g") == [None, 1.5, 3, 5, "a", "b"]
 
 
-@pytest.mark.skipif(bool(os.environ.get("LIFTWATCH_TEST_MONGODB_URI")),
-                    reason="MongoDB 5+ stores some $-prefixed names; the embedded default refuses them all")
-async def test_it_refuses_dollar_field_names(store):
+async def test_it_stores_dollar_and_dotted_field_names_as_mongodb_7(store):
+    coll = store.db.names
+    await coll.insert_one({"_id": 1, "$price": 5, "a.b": 1, "ok": {"$gt": 1}, "ref": {"$db": "x"}})
+    await coll.update_one({"_id": 1}, {"$set": {"ok": {"$ne": 1, "c.d": [{"$e": 2}]}}})
+    await coll.replace_one({"_id": 2}, {"kept": {"$x": 1, "y.z": 2}}, upsert=True)
+    await coll.update_one({"_id": 3}, {"$set": {"$hotel": 320}}, upsert=True)
+    assert await coll.find({}, sort=[("_id", 1)]).to_list() == [
+        {"_id": 1, "$price": 5, "a.b": 1, "ok": {"$ne": 1, "c.d": [{"$e": 2}]}, "ref": {"$db": "x"}},
+        {"_id": 2, "kept": {"$x": 1, "y.z": 2}}, {"_id": 3, "$hotel": 320}]
+
+
+async def test_it_refuses_dollar_names_in_id_and_top_level_dollar_updates(store):
+    coll = store.db.names
     with pytest.raises(WriteError) as caught:
-        await store.db.bad.insert_one({"$where": "1"})
+        await coll.insert_one({"_id": {"$a": 1}})
     assert caught.value.code == 52
+    await coll.insert_one({"_id": {"a.b": 1}})
+    await coll.insert_one({"_id": 3, "$hotel": 1})
     with pytest.raises(WriteError):
-        await store.db.bad.insert_one({"ok": {"$gt": 1}})
-    with pytest.raises(WriteError):
-        await store.db.bad.update_one({"_id": 1}, {"$set": {"a": {"$ne": 1}}}, upsert=True)
-    with pytest.raises(WriteError):
-        await store.db.bad.replace_one({"_id": 1}, {"ok": {"$x": 1}}, upsert=True)
-    assert await store.db.bad.count_documents({}) == 0
+        await coll.update_one({"_id": 3}, {"$set": {"$hotel": 2}})
+    assert await coll.find({}, sort=[("_id", 1)]).to_list() == [{"_id": 3, "$hotel": 1}, {"_id": {"a.b": 1}}]
 
 
 class CommandLog(monitoring.CommandListener):
