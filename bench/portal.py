@@ -1,13 +1,20 @@
 """Load the public elevator page against a static template page on the same portal.
 
     .venv/bin/python bench/portal.py [--duration 10] [--connections 50] [--workers 1 2]
+                                     [--elevators 10000 --years 4 [--data-dir DIR]]
 
 For each worker count it serves the demo district (`liftwatch serve --demo`) on a free
 loopback port with a temporary data directory and the embedded database, warms up for
 2 s, then loads (a) /e/<code> cycling over every elevator code and (b) the index page "/"
 (a template with no database read), each for --duration seconds at --connections
 keep-alive connections, with the headers a phone sends. It prints req/s, p50 and p99 of
-both and their ratio. The exit status is non-zero only when a request failed.
+both and their ratio, the portal CPU per elevator page, and the time of the largest
+firm's page. The exit status is non-zero only when a request failed.
+
+With --elevators N it measures the classic district and then one of N elevators and
+--years Y of history (built first with `liftwatch demo --elevators N --years Y`, timed),
+and prints the figures side by side. --data-dir keeps the large district's data there, so
+a second run skips the build.
 
 The load generator is wrk (Debian's `wrk` package) when installed, because on a 2-core
 machine the generator shares the cores with the portal and its database and wrk costs
@@ -16,6 +23,7 @@ little; otherwise a small asyncio keep-alive client from the standard library st
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -32,6 +40,7 @@ from pathlib import Path
 # bench/ is no package: its sibling modules import from this script's folder, however it is started.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpu import cpu_seconds, descendants, load_cpu, machine_busy  # noqa: E402
+from figures import print_extras, print_side_by_side  # noqa: E402
 from load import HEADERS, HOST, run_asyncio, run_wrk  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,12 +85,35 @@ def free_port():
 class Portal:
     """`liftwatch serve --demo` in its own process group, on a temporary data directory."""
 
-    def __init__(self, workers, workdir):
+    def __init__(self, workers, workdir, size=None):
         self.workers = workers
         self.workdir = Path(workdir)
+        self.size = size  # (elevators, years), or None for the classic district
         self.port = free_port()
         self.log_path = self.workdir / "serve.log"
         self.process = None
+        self.build_seconds = None
+
+    def environment(self):
+        """Return the environment the server runs with."""
+        env = {k: v for k, v in os.environ.items() if k != "LIFTWATCH_MONGODB_URI"}
+        env.update(LIFTWATCH_DATA_DIR=str(self.workdir / "var"), LIFTWATCH_HOST=HOST,
+                   LIFTWATCH_PORT=str(self.port), LIFTWATCH_WORKERS=str(self.workers),
+                   LIFTWATCH_PUBLIC_URL=self.base, PYTHONUNBUFFERED="1")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        return env
+
+    def build(self):
+        """Build the large district (`liftwatch demo --elevators N --years Y`); return its seconds."""
+        elevators, years = self.size
+        cmd = [sys.executable, "-m", "portal.cli", "demo", "--elevators", str(elevators), "--years", str(years)]
+        began = time.monotonic()
+        done = subprocess.run(cmd, cwd=self.workdir, env=self.environment(), stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            raise RuntimeError(f"building the district failed ({done.returncode})")
+        loaded = "already loaded" not in done.stdout
+        self.build_seconds = time.monotonic() - began if loaded else None
+        print(done.stdout.splitlines()[0] if done.stdout else "", flush=True)
 
     @property
     def base(self):
@@ -89,12 +121,10 @@ class Portal:
 
     def start(self):
         """Start the server and wait until /healthz answers 200."""
-        env = {k: v for k, v in os.environ.items() if k != "LIFTWATCH_MONGODB_URI"}
-        env.update(LIFTWATCH_DATA_DIR=str(self.workdir / "var"), LIFTWATCH_HOST=HOST,
-                   LIFTWATCH_PORT=str(self.port), LIFTWATCH_WORKERS=str(self.workers),
-                   LIFTWATCH_PUBLIC_URL=self.base, PYTHONUNBUFFERED="1")
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        cmd = [sys.executable, "-m", "portal.cli", "serve", "--demo"]
+        env = self.environment()
+        if self.size:
+            self.build()
+        cmd = [sys.executable, "-m", "portal.cli", "serve"] + ([] if self.size else ["--demo"])
         with open(self.log_path, "w") as log:
             # Its own session: Ctrl-C reaches only this script, which then stops the whole group.
             self.process = subprocess.Popen(cmd, cwd=self.workdir, env=env, stdout=log,
@@ -157,8 +187,8 @@ def _signal_group(pgid, signum=0):
 # -- what to load ---------------------------------------------------------------------
 
 
-def elevator_codes(portal):
-    """Read every elevator's primary code from the portal's database."""
+def district_facts(portal):
+    """Read every elevator's primary code and each firm's elevator count from the portal's database."""
     sys.path.insert(0, str(ROOT))
     from core.config import Config
     from core.store.client import open_store
@@ -171,7 +201,9 @@ def elevator_codes(portal):
     async def read():
         store = await open_store(Config(), uri=uri, create_indexes=False)
         try:
-            return await find_elevator_ids(store.db)
+            firms = {f: await store.db.elevators.count_documents({"firm_id": f})
+                     for f in await store.db.firms.distinct("_id")}
+            return await find_elevator_ids(store.db), firms
         finally:
             await store.close()
 
@@ -210,14 +242,44 @@ def measure(portal, scenario, paths, args, load):
     return Result(scenario, requests, seconds, p50, p99, non2xx, socket_errors, cpu)
 
 
-def bench_workers(workers, args, load):
-    """Serve the demo with this many workers, load both pages and return the two Results."""
-    with tempfile.TemporaryDirectory(prefix="liftwatch-bench-") as workdir:
-        portal = Portal(workers, workdir)
+def firm_page_ms(base, firm_id, times=20):
+    """Fetch a firm's page `times` times in a row; return (median ms, slowest ms)."""
+    spent = []
+    for _ in range(times):
+        began = time.perf_counter()
+        check_page(base, f"/firms/{firm_id}")
+        spent.append((time.perf_counter() - began) * 1000)
+    spent.sort()
+    return spent[len(spent) // 2], spent[-1]
+
+
+def largest_firm(portal):
+    """Return (firm id, elevators) of the firm with the most elevators."""
+    return max(portal.firm_sizes.items(), key=lambda item: item[1])
+
+
+def rss_mb(portal):
+    """Return the resident memory of the server's processes, in MB, by kind."""
+    found = {}
+    for pid, kind in portal.processes().items():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        found.setdefault(kind, []).append(kb / 1024)
+    return found
+
+
+def bench_workers(workers, args, load, size=None, workdir=None):
+    """Serve a district with this many workers, load both pages; return (elevator, static, extras)."""
+    with contextlib.ExitStack() as stack:
+        workdir = workdir or stack.enter_context(tempfile.TemporaryDirectory(prefix="liftwatch-bench-"))
+        portal = Portal(workers, workdir, size)
         try:
             began = time.monotonic()
             portal.start()
-            codes = elevator_codes(portal)
+            codes, portal.firm_sizes = district_facts(portal)
             if not codes:
                 raise RuntimeError("the demo district has no elevators")
             elevator_paths = [f"/e/{code}" for code in codes]
@@ -227,8 +289,13 @@ def bench_workers(workers, args, load):
                   flush=True)
             warm = argparse.Namespace(**{**vars(args), "duration": WARMUP_SECONDS})
             measure(portal, "warm-up", elevator_paths + ["/"], warm, load)
-            return (measure(portal, "elevator /e/<code>", elevator_paths, args, load),
-                    measure(portal, "static /", ["/"], args, load))
+            elevator = measure(portal, "elevator /e/<code>", elevator_paths, args, load)
+            static = measure(portal, "static /", ["/"], args, load)
+            firm_id, firm_elevators = largest_firm(portal)
+            extras = {"elevators": len(codes), "build_s": portal.build_seconds, "firm": firm_id,
+                      "firm_elevators": firm_elevators, "firm_ms": firm_page_ms(portal.base, firm_id),
+                      "rss_mb": rss_mb(portal)}
+            return elevator, static, extras
         finally:
             portal.stop()
 
@@ -270,9 +337,14 @@ def parse_args(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--client", choices=("auto", "wrk", "asyncio"), default="auto",
                         help="load generator (default: wrk when installed)")
+    parser.add_argument("--elevators", type=int, help="also measure a district of this many elevators")
+    parser.add_argument("--years", type=int, default=1, help="years of history of that district (default 1)")
+    parser.add_argument("--data-dir", help="keep that district's data here and reuse it (default: temporary)")
     args = parser.parse_args(argv)
     if args.duration < 1 or args.connections < 1 or args.threads < 1 or min(args.workers) < 1:
         parser.error("--duration, --connections, --threads and --workers must be at least 1")
+    if (args.elevators is not None and args.elevators < 1) or args.years < 1:
+        parser.error("--elevators and --years must be at least 1")
     args.threads = min(args.threads, args.connections)
     return args
 
@@ -291,12 +363,22 @@ def main(argv=None):
     generator = f"wrk -t{args.threads}" if use_wrk else "asyncio keep-alive client"
     # SIGTERM takes the same way out as Ctrl-C, so the server is always stopped.
     signal.signal(signal.SIGTERM, _interrupt)
-    failed = False
+    failed, runs = False, []
+    sizes = [None] + ([(args.elevators, args.years)] if args.elevators else [])
     try:
-        for workers in args.workers:
-            elevator, static = bench_workers(workers, args, load)
-            report(workers, elevator, static, generator, args)
-            failed |= bool(elevator.errors or static.errors)
+        for size in sizes:
+            for workers in args.workers:
+                workdir = args.data_dir if size else None
+                if workdir:
+                    Path(workdir).mkdir(parents=True, exist_ok=True)
+                elevator, static, extras = bench_workers(workers, args, load, size, workdir)
+                report(workers, elevator, static, generator, args)
+                print_extras(elevator, extras)
+                label = f"{'classic' if size is None else f'{size[0]} x {size[1]}y'}, {workers}w"
+                runs.append((label, (elevator, static, extras)))
+                failed |= bool(elevator.errors or static.errors)
+        if len(runs) > 1:
+            print_side_by_side(runs)
     except KeyboardInterrupt:
         print("\ninterrupted: the server was stopped", file=sys.stderr)
         return 130

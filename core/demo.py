@@ -1,88 +1,66 @@
-"""Load a demo district: Licheng, Quanzhou, with a year of maintenance history.
+"""Load a demo district: Licheng, Quanzhou, with years of maintenance history, at any size.
 
 Every value comes from random streams seeded with a fixed key, so the district depends
-only on the day it is loaded for: the same day gives the same data, record for record.
-Each part (a firm, a unit, an elevator's visits) has its own stream, so changing how one
-part is made leaves the others as they were. Names and places are in core/demo_names.py,
-the records of each elevator's year in core/demo_history.py.
+only on its size and the day it is loaded for: the same size and day give the same data,
+record for record. Each part (a firm, a unit, an elevator's visits) has its own stream,
+so changing how one part is made leaves the others as they were. Names and places are in
+core/demo_names.py, organisations and elevators in core/demo_district.py, the records of
+each elevator's years in core/demo_history.py.
+
+Records are made and written an elevator batch at a time: a district of 10,000 elevators
+and 4 years holds about a million maintenance records, too many to build in memory first.
 """
 
-import datetime
+import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from collections import Counter
+from dataclasses import dataclass
 
-from core import demo_names as names
-from core.codes import make_equipment_code, make_registration_code
-from core.demo_history import Plan, add_history, add_year, at_local, days_from
-from core.grading import grade_firm
-from core.page_writer import rebuild_page
-from core.pages import due_states
-from core.schedule import OVERDUE, inspection_state
+from core.demo_district import Size, build_district, intended_inspections_overdue, intended_overdue
+from core.demo_history import history
 from core.district import (add_elevators, add_inspections, add_maintenance_records, add_supervisions, save_firms,
                            save_people, save_units)
+from core.grading import grade_firm
 from core.notify.contacts import add_demo_contacts
+from core.page_writer import PAGE, rebuild_page
+from core.progress import Silent
+from core.standing import FAILED, OVERDUE, elevator_standing
 from core.store import meta as meta_store
 from core.store import orgs as org_store
-from core.timeutil import local_date
 
 log = logging.getLogger(__name__)
 
 META_KEY = "demo"
-DIVISION = "350502"
-CENTRE = (24.90, 118.58)
-RADIUS_KM = 3.5
-OVERDUE_SHARE = 0.08
-INSPECTION_OVERDUE_SHARE = 0.04
-SUPERVISED_SHARE = 0.25
-STOP_CAUSES = ("inspection", "supervision", "supervision")
-WORST_FIRMS = ("F04", "F05")
-EXPIRED_LICENCE_FIRM = "F04"
-UNSIGNED_FIRM = "F05"
-BATCH = 500
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+ELEVATOR_BATCH = 100
+RECORD_BATCH = 2000
+PAGES_IN_FLIGHT = 4
+
+__all__ = ["DemoError", "Size", "load_demo"]
 
 
 class DemoError(Exception):
     """The demo cannot be loaded into this database as asked."""
 
 
-@dataclass
-class District:
-    """Everything the demo writes, built in memory first."""
+@dataclass(frozen=True)
+class Seen:
+    """What the summary needs of one elevator's page, without keeping the page."""
 
-    today: datetime.date
-    tz: ZoneInfo
-    firms: list = field(default_factory=list)
-    units: list = field(default_factory=list)
-    people: list = field(default_factory=list)
-    elevators: list = field(default_factory=list)
-    plans: dict = field(default_factory=dict)
-    records: list = field(default_factory=list)
-    inspections: list = field(default_factory=list)
-    supervisions: list = field(default_factory=list)
-    phones: set = field(default_factory=set)
-    serial: int = 0
-
-    def next_serial(self):
-        """Return a new number for a record id."""
-        self.serial += 1
-        return self.serial
-
-    def unit(self, unit_id):
-        """Return one using unit by id."""
-        return next(u for u in self.units if u["_id"] == unit_id)
-
-    def technicians(self, firm_id):
-        """Return the ids of a firm's technicians."""
-        return [p["_id"] for p in self.people if p["org_id"] == firm_id and "technician" in p["roles"]]
+    id: str
+    firm_id: str
+    status: str
+    maintenance_overdue: bool
+    days_overdue: int
+    inspection_state: str
+    all_valid: bool
+    last_invalid: object
 
 
 # -- loading -------------------------------------------------------------------------
 
 
-async def load_demo(db, config, today: datetime.date, reset=False) -> dict:
+async def load_demo(db, config, today, reset=False, size=Size(), progress=None):
     """Load the demo district once (again after reset) and return its summary."""
     if reset:
         await _clear(db)
@@ -93,7 +71,7 @@ async def load_demo(db, config, today: datetime.date, reset=False) -> dict:
         await _clear(db)  # an earlier load stopped half-way: the data is ours to replace
     elif await meta_store.holds_elevators(db):
         raise DemoError("the database already holds elevators; load the demo with reset to replace them")
-    return {**await _load(db, config, today), "already_loaded": False}
+    return {**await _load(db, config, today, size, progress or Silent()), "already_loaded": False}
 
 
 async def _clear(db):
@@ -102,284 +80,122 @@ async def _clear(db):
     await meta_store.record_global_page_change(db)
 
 
-async def _load(db, config, today):
+async def _load(db, config, today, size, progress):
     """Build, write and summarise the district, noting progress in the meta document."""
     started = time.monotonic()
-    await meta_store.save_meta(db, {"_id": META_KEY, "state": "loading", "today": today.isoformat()})
-    district = build_district(today, config)
-    await write_district(db, district)
-    pages, grades = await build_pages(db, district, config)
-    summary = summarise(district, pages, grades, config)
-    await meta_store.save_meta(db, {"_id": META_KEY, "state": "loaded", "today": today.isoformat(),
-                                    "summary": summary})
+    note = {"_id": META_KEY, "today": today.isoformat(), "elevators": size.elevators, "years": size.years}
+    await meta_store.save_meta(db, {**note, "state": "loading"})
+    district = build_district(today, config, size)
+    counts = await write_district(db, district, config, progress)
+    # Firms are graded before the pages, so that the pages show a grade, and after them, when
+    # the tallies are complete: the pages of a firm whose letter changed are rebuilt by their jobs.
+    await grade_firms(db, district, config, Silent())
+    seen = await build_pages(db, district, config, progress)
+    grades = await grade_firms(db, district, config, progress)
+    from core.worker import Worker  # as core/grading.py does: the worker imports the writers
+    await Worker(db, config).drain(kinds=(PAGE,))
+    summary = summarise(district, counts, seen, grades)
+    await meta_store.save_meta(db, {**note, "state": "loaded", "summary": summary})
     log.info("demo district loaded in %.1f s", time.monotonic() - started)
     return summary
 
 
-async def write_district(db, district):
-    """Write organisations, elevators and records with bulk operations (build_pages follows)."""
+async def write_district(db, district, config, progress):
+    """Write organisations, then each batch of elevators with its records; return record counts."""
+    # Written without owing jobs: build_pages calls the single writers itself afterwards.
     await save_firms(db, district.firms, owe=False)
     await save_units(db, district.units, owe=False)
     await save_people(db, district.people, owe=False)
     await add_demo_contacts(db, district.firms, district.units)
-    await add_elevators(db, district.elevators, owe=False)
-    for chunk in _batches(district.records):
-        await add_maintenance_records(db, chunk, owe=False)
-    for chunk in _batches(district.inspections):
-        await add_inspections(db, chunk, owe=False)
-    for chunk in _batches(district.supervisions):
-        await add_supervisions(db, chunk, owe=False)
+    counts = Counter()
+    progress.start("records", len(district.elevators))
+    writing = None
+    for start in range(0, len(district.elevators), ELEVATOR_BATCH):
+        batch = district.elevators[start:start + ELEVATOR_BATCH]
+        # Make this batch in a thread while the event loop sends the previous one to the database.
+        made = await asyncio.to_thread(lambda: [history(district, elevator, config) for elevator in batch])
+        if writing:
+            await writing
+        writing = asyncio.ensure_future(_write_batch(db, batch, made, counts, progress))
+    if writing:
+        await writing
+    return counts
 
 
-def _batches(docs):
-    """Yield docs in slices of BATCH."""
-    for start in range(0, len(docs), BATCH):
-        yield docs[start:start + BATCH]
+async def _write_batch(db, batch, made, counts, progress):
+    """Store one batch of elevators (after history(), which sets each one's status) and their records."""
+    await add_elevators(db, batch, owe=False)
+    for kind, writer, docs in (("maintenance_records", add_maintenance_records, [r for m in made for r in m[0]]),
+                               ("inspections", add_inspections, [i for m in made for i in m[1]]),
+                               ("supervisions", add_supervisions, [s for m in made for s in m[2]])):
+        for chunk in range(0, len(docs), RECORD_BATCH):
+            await writer(db, docs[chunk:chunk + RECORD_BATCH], owe=False)
+        counts[kind] += len(docs)
+    counts["invalid_visits"] += sum(not r["valid"] for m in made for r in m[0])
+    progress.advance(len(batch))
 
 
-async def build_pages(db, district, config):
-    """Build every elevator page and grade every firm; return the pages and the grades.
+async def build_pages(db, district, config, progress):
+    """Build every elevator page, a few at a time; return what the summary needs of each, in order."""
+    progress.start("pages", len(district.elevators))
+    slots = asyncio.Semaphore(PAGES_IN_FLIGHT)
 
-    The demo wrote its records without owing jobs, so it calls the single writers itself
-    (tickets still order these rebuilds against any other). Firms are graded once before
-    the pages, so that the pages show a grade, and once after: only the pages of a firm
-    whose letter changed are rebuilt again, by their page jobs.
-    """
-    from core.page_writer import PAGE
-    from core.worker import Worker
-    await _grade_all(db, district, config)
-    pages = [await rebuild_page(db, e["_id"], config, grade=False) for e in district.elevators]
-    grades = await _grade_all(db, district, config)
-    await Worker(db, config).drain(kinds=(PAGE,))
-    return pages, grades
+    async def build(elevator):
+        async with slots:
+            page = await rebuild_page(db, elevator["_id"], config, grade=False)
+            progress.advance()
+            return _seen(page, elevator_standing(page, district.today, config))
+
+    return list(await asyncio.gather(*(build(e) for e in district.elevators)))
 
 
-async def _grade_all(db, district, config):
-    """Grade every firm of the district on its day; return {firm id: letter}."""
-    return {f["_id"]: (await grade_firm(db, f["_id"], config, district.today))["grade"] for f in district.firms}
+async def grade_firms(db, district, config, progress):
+    """Grade every firm on the district's day; return the letters by firm id."""
+    progress.start("grades", len(district.firms))
+    grades = {}
+    for firm in district.firms:
+        grades[firm["_id"]] = (await grade_firm(db, firm["_id"], config, district.today))["grade"]
+        progress.advance()
+    return grades
 
 
-def build_district(today, config):
-    """Build the whole demo district in memory for a given day."""
-    district = District(today, ZoneInfo(config.timezone))
-    district.firms = [make_firm(district, row) for row in names.FIRMS]
-    district.people = make_people(district)
-    district.units = [make_unit(district, index, row) for index, row in enumerate(names.UNITS)]
-    district.elevators = make_elevators(district)
-    district.plans = make_plans(district.elevators)
-    for elevator in district.elevators:
-        add_history(district, elevator, config)
-    return district
-
-
-# -- organisations and people -----------------------------------------------------------
-
-
-def make_firm(district, row):
-    """Return one maintenance firm document."""
-    firm_id, name, name_en, street, _ = row
-    rng = names.stream("firm", firm_id)
-    address, address_en = names.street_address(rng, street, rng.randint(10, 300))
-    return {"_id": firm_id, "name": name, "name_en": name_en,
-            "public_phone": names.landline(rng), "duty_phone": names.mobile(rng, district.phones),
-            "address": address, "address_en": address_en,
-            "licences": licences(rng, firm_id, district), "commitment_signed": firm_id != UNSIGNED_FIRM}
-
-
-def licences(rng, firm_id, district):
-    """Return a firm's business and special-equipment licences (one firm's has lapsed)."""
-    credit_code = "91" + DIVISION + "MA" + "".join(rng.choices(CREDIT_CODE_CHARS, k=8))
-    business = days_from(district.today, rng.randint(3000, 7000))
-    permit = days_from(district.today, -45 if firm_id == EXPIRED_LICENCE_FIRM else rng.randint(200, 1200))
-    return [{"kind": "business", "number": credit_code, "expires": at_local(business, 0, district.tz)},
-            {"kind": "special_equipment", "number": f"TS3335{rng.randint(100, 999)}-{permit.year}",
-             "expires": at_local(permit, 0, district.tz)}]
-
-
-def make_people(district):
-    """Return every firm's technicians (P001..) followed by one admin per firm."""
-    people = [technician(district, firm["_id"], k)
-              for firm in district.firms for k in range(names.PROFILES[firm["_id"]].technicians)]
-    people += [{"name": names.person_name(names.stream("admin", f["_id"])), "org_id": f["_id"],
-                "roles": ["firm_admin"]} for f in district.firms]
-    return [{"_id": f"P{number:03d}", "phone": names.mobile(names.stream("phone", number), district.phones),
-             **person} for number, person in enumerate(people, start=1)]
-
-
-def technician(district, firm_id, k):
-    """Return one technician of a firm, with a certificate (one has lapsed at the worst firm)."""
-    rng = names.stream("technician", firm_id, k)
-    lapsed = firm_id == UNSIGNED_FIRM and k == 0
-    expires = days_from(district.today, -20 if lapsed else rng.randint(60, 1400))
-    return {"name": names.person_name(rng), "org_id": firm_id, "roles": ["technician"],
-            "certificate": {"number": f"TSZY-QZ-{rng.randint(2015, 2023)}-{rng.randint(1, 99999):05d}",
-                            "expires": at_local(expires, 0, district.tz)}}
-
-
-def make_unit(district, index, row):
-    """Return one using unit document, with its safety director and officers."""
-    kind, name, name_en = row
-    unit_id = f"U{index + 1:02d}"
-    rng = names.stream("unit", unit_id)
-    address, address_en = names.street_address(rng)
-    return {"_id": unit_id, "kind": kind, "name": name, "name_en": name_en,
-            "public_phone": names.landline(rng), "address": address, "address_en": address_en,
-            "location": names.jitter(rng, CENTRE, RADIUS_KM),
-            "safety_director": names.contact(rng, district.phones),
-            "safety_officers": [names.contact(rng, district.phones) for _ in range(rng.randint(1, 3))]}
-
-
-# -- elevators -------------------------------------------------------------------------
-
-
-def make_elevators(district):
-    """Return every elevator, all of a unit's kept by one firm, sorted by code."""
-    sizes = {u["_id"]: names.stream("size", u["_id"]).randint(*names.UNIT_KINDS[u["kind"]][0])
-             for u in district.units}
-    firm_of = assign_firms(sizes)
-    sequences = iter(names.stream("sequences").sample(range(1, 10000), sum(sizes.values())))
-    elevators, equipment_codes = [], set()
-    for unit in district.units:
-        firm_id = firm_of[unit["_id"]]
-        categories = unit_categories(unit, sizes[unit["_id"]])
-        for index, category in enumerate(categories):
-            elevator = make_elevator(district, unit, index, category, next(sequences), firm_id)
-            add_equipment_code(elevator, names.stream("equipment", elevator["_id"]), equipment_codes)
-            label_lift(elevator, unit["kind"], index, categories[:index + 1].count(category))
-            elevators.append(elevator)
-    return sorted(elevators, key=lambda e: e["_id"])
-
-
-def assign_firms(sizes):
-    """Give each unit, largest first, to the firm furthest below its market share."""
-    total = sum(sizes.values())
-    held = dict.fromkeys(names.PROFILES, 0)
-    firm_of = {}
-    for unit_id in sorted(sizes, key=lambda u: (-sizes[u], u)):
-        firm_id = max(held, key=lambda f: (names.PROFILES[f].share * total - held[f], f))
-        firm_of[unit_id] = firm_id
-        held[firm_id] += sizes[unit_id]
-    return firm_of
-
-
-def unit_categories(unit, size):
-    """Return the equipment categories of a unit's elevators, passenger lifts first."""
-    mix = names.UNIT_KINDS[unit["kind"]][1]
-    return sorted(names.stream("categories", unit["_id"]).choices(list(mix), weights=list(mix.values()), k=size))
-
-
-def make_elevator(district, unit, index, category, sequence, firm_id):
-    """Return one elevator document, still without equipment code and lift label."""
-    rng = names.stream("elevator", unit["_id"], index)
-    year, month = rng.randint(2005, 2023), rng.randint(1, 12)
-    code = make_registration_code(category, DIVISION, year, month, sequence)
-    maker, maker_en, _ = rng.choice(names.MANUFACTURERS)
-    start, end = (at_local(day, 0, district.tz) for day in contract(rng, district.today, year, month))
-    unit_point = (unit["location"]["lat"], unit["location"]["lng"])
-    return {"_id": code, "codes": [code], "registration_code": code, "category": category,
-            "registered": f"{year}-{month:02d}", "manufacturer": maker, "manufacturer_en": maker_en,
-            "address": unit["address"], "address_en": unit["address_en"],
-            "location": names.jitter(rng, unit_point, 0.06), "unit_id": unit["_id"], "firm_id": firm_id,
-            "technician_ids": sorted(rng.sample(district.technicians(firm_id), 2)),
-            "contract": {"start": start, "end": end}, "status": "in_service", "maintenance_start": start}
-
-
-def add_equipment_code(elevator, rng, taken):
-    """Give most elevators registered since 2014 an 18-digit equipment code as well."""
-    year = int(elevator["registered"][:4])
-    maker = next(m[2] for m in names.MANUFACTURERS if m[0] == elevator["manufacturer"])
-    code = make_equipment_code(elevator["category"], maker, year, rng.randrange(1, 100000))
-    if year < 2014 or rng.random() < 0.4 or code in taken:
-        return
-    taken.add(code)
-    elevator["equipment_code"] = code
-    elevator["codes"].append(code)
-
-
-def contract(rng, today, year, month):
-    """Return the current maintenance contract's first and last day (a few began this year)."""
-    ago = rng.randint(60, 300) if rng.random() < 0.07 else rng.randint(380, 1500)
-    start = max(days_from(today, -ago), days_from(datetime.date(year, month, 1), 30))
-    end = start
-    while end <= today:
-        end = add_year(end)
-    return start, add_year(end) if rng.random() < 0.3 else end
-
-
-def label_lift(elevator, kind, position, number):
-    """Name an elevator's building and lift (at home two lifts a building, elsewhere per category)."""
-    if kind == "residential":
-        building, building_en = f"{position // 2 + 1}号楼", f"Building {position // 2 + 1}"
-        number = position % 2 + 1
-    else:
-        building, building_en = names.BUILDINGS[kind][position % len(names.BUILDINGS[kind])]
-    lift, lift_en = names.LIFT_LABELS[elevator["category"]]
-    elevator["building"] = f"{building} {lift.format(n=number)}"
-    elevator["building_en"] = f"{building_en}, {lift_en.format(n=number)}"
-
-
-def make_plans(elevators):
-    """Decide which elevators are overdue, inspection-late, supervised or stopped."""
-    plans = {e["_id"]: Plan() for e in elevators}
-    weights = {e["_id"]: names.PROFILES[e["firm_id"]].overdue_weight for e in elevators}
-    for code in pick(names.stream("overdue"), weights, round(OVERDUE_SHARE * len(elevators))):
-        plans[code].overdue = True
-    for code in pick(names.stream("inspection"), weights, round(INSPECTION_OVERDUE_SHARE * len(elevators))):
-        plans[code].inspection_overdue = True
-    for code in pick(names.stream("supervised"), weights, round(SUPERVISED_SHARE * len(elevators))):
-        plans[code].supervised = True
-    worst = {e["_id"]: 1 for e in elevators if e["firm_id"] in WORST_FIRMS and not plans[e["_id"]].overdue}
-    for code, cause in zip(sorted(pick(names.stream("stopped"), worst, len(STOP_CAUSES))), STOP_CAUSES):
-        plans[code].stopped_by = cause
-        plans[code].supervised = plans[code].supervised or cause == "supervision"
-    return plans
-
-
-def pick(rng, weights, k):
-    """Return k keys drawn without replacement, each as likely as its weight."""
-    keyed = sorted(weights, key=lambda key: rng.random() ** (1 / weights[key]))
-    return keyed[len(keyed) - k:]
+def _seen(page, standing):
+    invalid = [v["date"] for v in page["maintenance"] if not v["valid"]]
+    return Seen(page["_id"], page["firm"]["id"], page["status"], standing.maintenance_overdue,
+                standing.worst_maintenance.days_overdue, standing.inspection.state, not invalid,
+                max(invalid) if invalid else None)
 
 
 # -- the summary -------------------------------------------------------------------------
 
 
-def summarise(district, pages, grades, config):
+def summarise(district, counts, seen, grades):
     """Return the counts and example elevators of a loaded district."""
-    overdue = [p for p in pages if due_states(p, district.today, config)[0].overdue]
-    late = [p for p in pages if _inspection_late(p, district.today, config)]
-    return {"today": district.today.isoformat(), "firms": len(district.firms), "units": len(district.units),
-            "people": len(district.people), "technicians": sum("technician" in p["roles"] for p in district.people),
-            "elevators": len(district.elevators), "maintenance_records": len(district.records),
-            "invalid_visits": sum(not r["valid"] for r in district.records),
-            "inspections": len(district.inspections), "supervisions": len(district.supervisions),
-            "overdue_elevators": len(overdue), "inspections_overdue": len(late), "grades": grades,
-            "examples": examples(pages, overdue, late, district.today, config)}
+    elevators = len(district.elevators)
+    return {"today": district.today.isoformat(), "years": district.size.years, "firms": len(district.firms),
+            "units": len(district.units), "people": len(district.people),
+            "technicians": sum("technician" in p["roles"] for p in district.people),
+            "elevators": elevators, "maintenance_records": counts["maintenance_records"],
+            "invalid_visits": counts["invalid_visits"], "inspections": counts["inspections"],
+            "supervisions": counts["supervisions"],
+            "overdue_elevators": sum(s.maintenance_overdue for s in seen),
+            "overdue_intended": intended_overdue(elevators),
+            "inspections_overdue": sum(s.inspection_state == OVERDUE for s in seen),
+            "inspections_overdue_intended": intended_inspections_overdue(elevators),
+            "inspections_failed": sum(s.inspection_state == FAILED for s in seen),
+            "grades": grades, "examples": examples(seen)}
 
 
-def _inspection_late(page, today, config):
-    due = page["next_inspection_due"]
-    return inspection_state(local_date(due, config.timezone) if due else None, today) == OVERDUE
-
-
-def examples(pages, overdue, late, today, config):
+def examples(seen):
     """Return one elevator per case: on time, overdue, invalid visit, stopped, inspection late."""
-    behind = {p["_id"] for p in overdue + late}
+    behind = {s.id for s in seen if s.maintenance_overdue or s.inspection_state == OVERDUE}
     cases = {
-        "on_time": [p for p in pages if p["firm"]["id"] == "F01" and p["status"] == "in_service"
-                    and p["_id"] not in behind and _all_valid(p)],
-        "overdue": sorted(overdue, key=lambda p: -due_states(p, today, config)[0].days_overdue),
-        "invalid_visit": sorted((p for p in pages if p["_id"] not in behind and not _all_valid(p)),
-                                key=_last_invalid, reverse=True),
-        "out_of_service": [p for p in pages if p["status"] == "out_of_service"],
-        "inspection_overdue": late,
+        "on_time": [s for s in seen if s.firm_id == "F01" and s.status == "in_service"
+                    and s.id not in behind and s.all_valid],
+        "overdue": sorted((s for s in seen if s.maintenance_overdue), key=lambda s: -s.days_overdue),
+        "invalid_visit": sorted((s for s in seen if s.id not in behind and not s.all_valid),
+                                key=lambda s: s.last_invalid, reverse=True),
+        "out_of_service": [s for s in seen if s.status == "out_of_service"],
+        "inspection_overdue": [s for s in seen if s.inspection_state == OVERDUE],
     }
-    return {case: found[0]["_id"] for case, found in cases.items() if found}
-
-
-def _all_valid(page):
-    return all(v["valid"] for v in page["maintenance"])
-
-
-def _last_invalid(page):
-    return max(v["date"] for v in page["maintenance"] if not v["valid"])
+    return {case: found[0].id for case, found in cases.items() if found}

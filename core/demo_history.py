@@ -1,4 +1,4 @@
-"""A year of demo history per elevator: maintenance visits, inspections, the regulator's checks.
+"""Years of demo history per elevator: maintenance visits, inspections, the regulator's checks.
 
 Each elevator's story (overdue now, inspection missed, stopped) is decided beforehand in
 a Plan; the functions here write records that tell that story and nothing else.
@@ -13,7 +13,7 @@ from core.checklists import INTERVALS, elevator_type_for_category, interval_rank
 from core.store.meta import stamped_id
 from core.timeutil import local_date
 
-HISTORY_DAYS = 365
+YEAR_DAYS = 365
 # A visit takes on a longer interval's items once they fall due within this many days.
 LOOKAHEAD_DAYS = 15
 UNDER_MAINTENANCE_SHARE = 0.04
@@ -50,14 +50,12 @@ def add_year(day):
         return day.replace(year=day.year + 1, day=28)
 
 
-def add_history(district, elevator, config):
-    """Set an elevator's status and add its visits, inspections and supervision to the district."""
+def history(district, elevator, config):
+    """Set an elevator's status; return its maintenance records, inspections and supervisions."""
     plan = district.plans[elevator["_id"]]
     elevator["status"] = status(names.stream("status", elevator["_id"]), plan)
-    district.records += visits(district, elevator, plan, config)
-    district.inspections += inspections(district, elevator, plan)
-    if plan.supervised:
-        district.supervisions.append(supervision(district, elevator, plan))
+    checks = [supervision(district, elevator, plan)] if plan.supervised else []
+    return visits(district, elevator, plan, config), inspections(district, elevator, plan), checks
 
 
 def status(rng, plan):
@@ -73,16 +71,33 @@ def status(rng, plan):
 
 
 def visits(district, elevator, plan, config):
-    """Return a year of maintenance records of one elevator, oldest first."""
+    """Return the maintenance records of one elevator, oldest first.
+
+    The visits before the window that last did each longer interval's items are written
+    too: without them a yearly visit made eleven months before the window would be
+    missing, and the elevator would look a year overdue when it is not.
+    """
     rng = names.stream("visits", elevator["_id"])
-    window_start = days_from(district.today, -HISTORY_DAYS)
+    window_start = days_from(district.today, -YEAR_DAYS * district.size.years)
     start = local_date(elevator["maintenance_start"], config.timezone)
     first = max(window_start, days_from(start, 1))
-    profile = names.PROFILES[elevator["firm_id"]]
+    profile = district.profiles[elevator["firm_id"]]
     days, valid = visit_days(rng, profile, first, district.today, plan.overdue)
-    chosen = choose_intervals(days, valid, last_before(rng, first, start, window_start), config.interval_days)
+    before = last_before(rng, first, start, window_start)
+    chosen = choose_intervals(days, valid, dict(before), config.interval_days)
+    earlier = earlier_visits(before, start)
+    days, chosen, valid = [d for d, _ in earlier] + days, [i for _, i in earlier] + chosen, [True] * len(earlier) + valid
     unit = district.unit(elevator["unit_id"])
     return [visit_record(district, rng, elevator, unit, *visit) for visit in zip(days, chosen, valid)]
+
+
+def earlier_visits(last, start):
+    """Return (date, interval) of the visits before the window, the longest interval per date."""
+    by_day = {}
+    for interval in INTERVALS:  # shortest first, so a longer interval on the same day wins
+        if last[interval] > start:
+            by_day[last[interval]] = interval
+    return sorted(by_day.items())
 
 
 def visit_days(rng, profile, first, today, overdue):
@@ -130,7 +145,7 @@ def visit_record(district, rng, elevator, unit, day, interval, valid):
     return {"_id": stamped_id(moment, district.next_serial()),
             "elevator_id": elevator["_id"], "firm_id": elevator["firm_id"], "unit_id": unit["_id"],
             "date": moment, "interval": interval, "technician_ids": crew(rng, elevator, district),
-            "items": [item_result(rng, item.code) for item in checklist.items_for(interval)],
+            "items": item_results(rng, checklist.items_for(interval)),
             "valid": valid, "invalid_reasons": [] if valid else invalid_reasons(rng),
             "confirmed": confirmation(rng, district, unit, moment),
             "created_at": moment + datetime.timedelta(minutes=rng.randint(25, 90))}
@@ -145,11 +160,11 @@ def crew(rng, elevator, district):
     return pair
 
 
-def item_result(rng, code):
-    """Return the outcome of one checklist item."""
-    result = rng.choices(ITEM_RESULTS, weights=ITEM_WEIGHTS)[0]
-    note = "" if result == "ok" else rng.choice(names.ITEM_NOTES[result])
-    return {"code": code, "result": result, "note": note}
+def item_results(rng, items):
+    """Return the outcome of each checklist item of a visit (one draw for all: a million visits add up)."""
+    results = rng.choices(ITEM_RESULTS, weights=ITEM_WEIGHTS, k=len(items))
+    return [{"code": item.code, "result": result, "note": "" if result == "ok" else rng.choice(names.ITEM_NOTES[result])}
+            for item, result in zip(items, results)]
 
 
 def invalid_reasons(rng):
@@ -171,12 +186,14 @@ def confirmation(rng, district, unit, moment):
 
 
 def inspections(district, elevator, plan):
-    """Return an elevator's last two periodic inspections, oldest first."""
+    """Return an elevator's yearly periodic inspections over the years of history, oldest first."""
     rng = names.stream("inspections", elevator["_id"])
     ago = rng.randint(368, 420) if plan.inspection_overdue else rng.randint(10, 355)
-    latest = days_from(district.today, -ago)
+    days = [days_from(district.today, -ago)]
+    for _ in range(district.size.years):
+        days.insert(0, days_from(days[0], rng.randint(-375, -355)))
     registered = datetime.date.fromisoformat(elevator["registered"] + "-01")
-    days = [d for d in (days_from(latest, rng.randint(-375, -355)), latest) if d > registered] or [latest]
+    days = [d for d in days if d > registered] or days[-1:]
     results = [rng.choices(("pass", "pass_after_rectification"), weights=(82, 18))[0] for _ in days]
     if plan.stopped_by == "inspection":
         results[-1] = "fail"
@@ -197,7 +214,7 @@ def inspection(district, rng, elevator, day, result):
 def supervision(district, elevator, plan):
     """Return the regulator's on-site check of one elevator."""
     rng = names.stream("supervision", elevator["_id"])
-    day, result = supervision_outcome(rng, district.today, elevator["firm_id"], plan)
+    day, result = supervision_outcome(rng, district.today, district.profiles[elevator["firm_id"]], plan)
     moment = at_local(day, rng.randint(540, 1000), district.tz)
     findings = [] if result == "no_issue" else rng.sample(names.FINDINGS, rng.randint(1, 3))
     authority, authority_en = names.AUTHORITY
@@ -207,12 +224,12 @@ def supervision(district, elevator, plan):
             "result": result, "findings": [{"zh": zh, "en": en} for zh, en in findings]}
 
 
-def supervision_outcome(rng, today, firm_id, plan):
+def supervision_outcome(rng, today, profile, plan):
     """Return the day and result of a check, as the firm's record makes likely."""
     if plan.stopped_by == "supervision":
         return days_from(today, -rng.randint(5, 40)), "stop_use"
     day = days_from(today, -rng.randint(5, 360))
-    result = rng.choices(SUPERVISION_RESULTS, weights=names.PROFILES[firm_id].supervision)[0]
+    result = rng.choices(SUPERVISION_RESULTS, weights=profile.supervision)[0]
     if result == "stop_use" and day > days_from(today, -60):
         result = "rectify"  # a recent stop order would have left the elevator out of service
     return day, result

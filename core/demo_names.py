@@ -209,3 +209,11 @@ def jitter(rng, centre, radius_km):
     lat = centre[0] + distance * math.cos(angle) / 111.0
     lng = centre[1] + distance * math.sin(angle) / (111.0 * math.cos(math.radians(centre[0])))
     return {"lat": round(lat, 6), "lng": round(lng, 6)}
+
+# Trade names of the further firms a larger district has (F06 on), with their pinyin.
+TRADE_NAMES = (
+    ("安达", "Anda"), ("宏远", "Hongyuan"), ("鑫隆", "Xinlong"), ("华通", "Huatong"), ("金鼎", "Jinding"),
+    ("联创", "Lianchuang"), ("福顺", "Fushun"), ("嘉业", "Jiaye"), ("瑞丰", "Ruifeng"), ("捷安", "Jie'an"),
+    ("永固", "Yonggu"), ("信诚", "Xincheng"), ("泰和", "Taihe"), ("富达", "Fuda"), ("东升", "Dongsheng"),
+    ("康泰", "Kangtai"), ("润通", "Runtong"), ("德信", "Dexin"), ("广源", "Guangyuan"), ("海联", "Hailian"),
+)

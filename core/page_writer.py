@@ -19,6 +19,7 @@ from core.store import orgs as org_store
 from core.store import page_revisions as revision_store
 from core.store import records as record_store
 from core.store import tallies as tally_store
+from core.timeutil import local_date
 from core.worker import handler, sweep
 
 PAGE = "page"
@@ -47,9 +48,12 @@ async def changing(db, elevator_ids, also=()):
 
 
 def first_overdue_day(page, config):
-    """Return the local date on which the first maintenance interval of a page is overdue."""
-    dues = pages.due_states(page, clock.now().date(), config)
-    return min(due.due for due in dues) + datetime.timedelta(days=1)
+    """Return the local date on which the first maintenance interval of a page is overdue.
+
+    From the due date core.standing stored in the page: the grade counts an elevator
+    overdue exactly when its page says so.
+    """
+    return local_date(page["due"]["maintenance"], config.timezone) + datetime.timedelta(days=1)
 
 
 async def rebuild_page(db, elevator_id, config=None, grade=True):
@@ -112,7 +116,7 @@ async def _read_and_build(db, elevator, config, stamp):
     supervisions = await record_store.find_supervisions(db, elevator["_id"], limit=0)
     ids = {pid for r in maintenance[:pages.HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
-    page = pages.build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at)
+    page = pages.build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config)
     overdue_day = first_overdue_day(page, config)
     page.update(stamp, tally=tally.page_tally(maintenance, supervisions, overdue_day, config.timezone))
     return page

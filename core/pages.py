@@ -5,9 +5,9 @@ that changes what a passenger sees has this one document rebuilt, by core.page_w
 through a job (see docs/storage.md and docs/jobs.md).
 """
 
-from core import schedule
+from core import schedule, standing
 from core.checklists import INTERVALS
-from core.timeutil import local_date
+from core.config import Config
 
 HISTORY_LIMIT = 24
 INSPECTION_LIMIT = 10
@@ -44,10 +44,10 @@ def last_by_interval(records):
     return {interval: schedule.last_covering(visits, interval) for interval in INTERVALS}
 
 
-def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at):
+def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config=None):
     """Assemble the page summary document of one elevator."""
     latest_inspection = inspections[0] if inspections else None
-    return {
+    page = {
         "_id": elevator["_id"], "codes": elevator["codes"],
         "registration_code": elevator.get("registration_code", ""),
         "equipment_code": elevator.get("equipment_code", ""),
@@ -62,20 +62,11 @@ def build_page(elevator, unit, firm, names, maintenance, inspections, supervisio
         "inspections": [{k: i.get(k) for k in ("date", "body", "result", "next_due", "report_no")}
                         for i in inspections[:INSPECTION_LIMIT]],
         "next_inspection_due": latest_inspection["next_due"] if latest_inspection else None,
+        "inspection_result": latest_inspection["result"] if latest_inspection else None,
         "supervisions": [{k: s.get(k) for k in ("date", "authority", "result", "findings")}
                          for s in supervisions[:SUPERVISION_LIMIT]],
         "updated_at": read_at,
     }
-
-
-def due_states(page, today, config):
-    """Return the Due state of every interval for a page summary on a given day."""
-    visits = [(local_date(moment, config.timezone), interval)
-              for interval, moment in page["last_by_interval"].items() if moment]
-    start = local_date(page["maintenance_start"], config.timezone)
-    return schedule.all_due(visits, start, today, config.interval_days)
-
-
-def is_overdue(page, today, config):
-    """Tell whether any maintenance interval of a page summary is past due."""
-    return any(due.overdue for due in due_states(page, today, config))
+    # Due dates, not states: they do not go stale at midnight, and firm pages count by them.
+    page["due"] = standing.due_dates(page, config or Config.from_env())
+    return page

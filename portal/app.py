@@ -13,6 +13,7 @@ from core.store.client import open_store
 from core.worker import Worker
 from portal import actions, compression, edge, errors, forms, health, language, open311, photos, public, reports
 from portal.pagecache import PageCache
+from portal.rendering import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def create_app(config=None):
     app.register_blueprint(photos.blueprint)
     app.register_blueprint(open311.blueprint)
     app.register_blueprint(health.blueprint)
+    app.renderer = Renderer(config.timezone)
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
     @app.before_serving

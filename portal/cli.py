@@ -48,13 +48,15 @@ def database(config):
         server.stop()
 
 
-async def _load_demo(config, reset):
+async def _load_demo(config, reset, size=None):
     from core import demo
+    from core.progress import Progress
     from core.store.client import open_store
     from core.timeutil import today
     store = await open_store(config)
     try:
-        return await demo.load_demo(store.db, config, today(config.timezone), reset=reset)
+        return await demo.load_demo(store.db, config, today(config.timezone), reset=reset,
+                                    size=size or demo.Size(), progress=Progress())
     finally:
         await store.close()
 
@@ -69,8 +71,21 @@ def _print_demo(summary, config):
 
 def cmd_demo(args):
     """Load the demo district into the configured database."""
+    size = _demo_size(args)
     with database(Config.from_env()) as config:
-        _print_demo(asyncio.run(_load_demo(config, args.reset)), config)
+        summary = asyncio.run(_load_demo(config, args.reset, size))
+        _print_demo(summary, config)
+    if summary.get("already_loaded") and size.elevators not in (None, summary.get("elevators")):
+        print(f"a district of {summary.get('elevators')} elevators is loaded; "
+              f"add --reset to replace it with one of {size.elevators}", file=sys.stderr)
+
+
+def _demo_size(args):
+    from core.demo import Size
+    if (args.elevators is not None and args.elevators < 1) or args.years < 1:
+        print("liftwatch demo: --elevators and --years must be at least 1", file=sys.stderr)
+        raise SystemExit(2)
+    return Size(args.elevators, args.years)
 
 
 def cmd_serve(args):
@@ -231,6 +246,9 @@ def parser():
     serve.set_defaults(func=cmd_serve)
     demo = sub.add_parser("demo", help="load the demo district")
     demo.add_argument("--reset", action="store_true", help="drop all data and load it anew")
+    demo.add_argument("--elevators", type=int, help="build a district of this many elevators "
+                      "(default: the classic district of about 200)")
+    demo.add_argument("--years", type=int, default=1, help="years of maintenance history (default 1)")
     demo.set_defaults(func=cmd_demo)
     labels = sub.add_parser("labels", help="write QR label sheets")
     labels.add_argument("--firm", help="only this firm's elevators (firm id)")

@@ -1,10 +1,9 @@
 """Per-request language choice and the template helpers that use it."""
 
-from zoneinfo import ZoneInfo
-
 from quart import current_app, g, request
 
 from core import i18n
+from portal.rendering import html_lang, language_context, local_time_filters, request_language_filters
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 86400
@@ -25,24 +24,12 @@ def _ngettext(singular, plural, n, **variables):
     return text % {"num": n, **variables}
 
 
-def _local(moment, fmt):
-    if moment is None:
-        return ""
-    tz = ZoneInfo(current_app.config["LIFTWATCH"].timezone)
-    return moment.astimezone(tz).strftime(fmt) if hasattr(moment, "astimezone") else moment.strftime(fmt)
-
-
-def html_lang(lang):
-    """Return the BCP 47 tag of a catalogue name (zh_Hans -> zh-Hans)."""
-    return lang.replace("_", "-")
-
-
 def init_app(app):
     """Choose each request's language and give templates gettext and local-time filters."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    app.jinja_env.filters["day"] = lambda m: _local(m, "%Y-%m-%d")
-    app.jinja_env.filters["minute"] = lambda m: _local(m, "%Y-%m-%d %H:%M")
+    app.jinja_env.filters.update(local_time_filters(app.config["LIFTWATCH"].timezone))
+    app.jinja_env.filters.update(request_language_filters())
 
     @app.before_request
     async def choose_language():
@@ -66,7 +53,5 @@ def init_app(app):
         return response
 
     @app.context_processor
-    async def language_context():  # async: Quart runs sync context processors in a thread pool
-        lang = g.get("lang", i18n.DEFAULT_LANGUAGE)
-        return {"lang": lang, "html_lang": html_lang(lang),
-                "other_lang": "en" if lang == "zh_Hans" else "zh_Hans"}
+    async def template_language():  # async: Quart runs sync context processors in a thread pool
+        return language_context(g.get("lang", i18n.DEFAULT_LANGUAGE))

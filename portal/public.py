@@ -5,7 +5,7 @@ import gzip
 from quart import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory
 
 from core.codes import InvalidCode, normalise_code
-from core.public import NotFound, elevator_view, firm_view
+from core.public import NotFound, elevator_view, firm_view, page_number
 from core.reports import elevator_summary, firm_summary
 from core.timeutil import today as local_today
 from portal.compression import accepts_gzip
@@ -57,7 +57,7 @@ async def _elevator_page(code):
     if body is None:
         view = await elevator_view(db, code, _config())
         reports = await elevator_summary(db, view["page"]["_id"])
-        html = await render_template("elevator.html", **view, reports=reports)
+        html = current_app.renderer.render("elevator.html", g.lang, **view, reports=reports)
         body = gzip.compress(html.encode(), compresslevel=6)
         cache.put(key, body, ticket, view["page"]["_id"])
     return body
@@ -77,10 +77,11 @@ async def entry(code, kind):
 async def firm(firm_id):
     """Show a maintenance firm's public page: licences, elevators served, credit grade."""
     try:
-        view = await firm_view(current_app.store.db, firm_id, _config())
+        view = await firm_view(current_app.store.db, firm_id, _config(), page_number(request.args.get("page")))
     except NotFound:
         abort(404)
-    html = await render_template("firm.html", **view, reports=await firm_summary(current_app.store.db, firm_id))
+    reports = await firm_summary(current_app.store.db, firm_id)
+    html = current_app.renderer.render("firm.html", g.lang, **view, reports=reports)
     return html, 200, {"Cache-Control": PAGE_CACHE}
 
 

@@ -60,11 +60,13 @@ def supervision(code, today, days_ago):
 
 
 def history(code, today, last_days_ago, count=24):
-    """Return visits every 14 days, the latest last_days_ago days before today."""
+    """Return a diligent firm's visits every 14 days, the latest last_days_ago days before today."""
     out = []
+    yearly = min(20, count - 1)
     for n in range(count):
         day = today - datetime.timedelta(days=last_days_ago + 14 * n)
-        interval = "yearly" if n == 20 else "quarterly" if n % 6 == 0 else "half_monthly"
+        interval = ("yearly" if n == yearly else "half_yearly" if n % 12 == 0
+                    else "quarterly" if n % 6 == 0 else "half_monthly")
         out.append(visit(code, day, interval))
     return out
 

@@ -3,6 +3,7 @@
 from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from core.models import INSPECTION_RESULTS
 from core.store.orgs import upsert_many
 
 
@@ -76,12 +77,33 @@ async def find_page_tallies(db, firm_id):
     return [p.get("tally") async for p in db.elevator_pages.find({"firm.id": firm_id}, {"tally": 1})]
 
 
-async def find_elevator_pages(db, firm_id, limit=10_000):
-    """Return the page summaries of one firm's elevators."""
-    cursor = db.elevator_pages.find({"firm.id": firm_id}, {"tally": 0}).sort("_id", 1).limit(limit)
-    return await cursor.to_list(None)
-
-
 async def find_elevator_ids_of_unit(db, unit_id):
     """Return the primary codes of a using unit's elevators."""
     return [doc["_id"] async for doc in db.elevators.find({"unit_id": unit_id}, {"_id": 1})]
+
+# Fields a firm page's elevator list shows, and what an elevator's standing is computed from.
+LISTED_FIELDS = ("address", "address_en", "building", "building_en", "status", "maintenance_start",
+                 "last_by_interval", "next_inspection_due", "inspection_result", "due")
+
+
+async def find_firm_page_rows(db, firm_id, skip, limit):
+    """Return one slice of a firm's elevators, most overdue maintenance first (index firm_due)."""
+    cursor = (db.elevator_pages.find({"firm.id": firm_id}, dict.fromkeys(LISTED_FIELDS, 1))
+              .sort([("firm.id", 1), ("due.maintenance", 1), ("_id", 1)]).skip(skip).limit(limit))
+    return await cursor.to_list(None)
+
+
+async def count_firm_pages(db, firm_id, today_start, soon_end):
+    """Count a firm's elevators by maintenance and inspection state, from stored due dates."""
+    def count(**conditions):
+        return db.elevator_pages.count_documents({"firm.id": firm_id, **conditions})
+    # $in rather than $ne: points on the firm_inspection index, not a scan of the firm's entries.
+    not_failed = {"inspection_result": {"$in": [None, *(r for r in INSPECTION_RESULTS if r != "fail")]}}
+    return {
+        "elevators": await count(),
+        "maintenance_overdue": await count(**{"due.maintenance": {"$lt": today_start}}),
+        "maintenance_due_soon": await count(**{"due.maintenance": {"$gte": today_start, "$lt": soon_end}}),
+        "inspection_failed": await count(inspection_result="fail"),
+        "inspection_overdue": (await count(**not_failed, **{"due.inspection": {"$lt": today_start}})
+                               + await count(**not_failed, **{"due.inspection": None})),
+    }

@@ -8,8 +8,14 @@ INDEXES = {
     "elevators": [IndexModel([("codes", ASCENDING)], name="codes"),
                   IndexModel([("firm_id", ASCENDING)], name="firm"),
                   IndexModel([("unit_id", ASCENDING)], name="unit")],
+    # Firm pages: the list sorted by maintenance due date (most overdue first), and counts by
+    # state as range queries on the stored due dates (core/standing.py, firm_counts).
     "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),
-                       IndexModel([("firm.id", ASCENDING)], name="firm")],
+                       IndexModel([("firm.id", ASCENDING)], name="firm"),
+                       IndexModel([("firm.id", ASCENDING), ("due.maintenance", ASCENDING), ("_id", ASCENDING)],
+                                  name="firm_due"),
+                       IndexModel([("firm.id", ASCENDING), ("inspection_result", ASCENDING),
+                                   ("due.inspection", ASCENDING)], name="firm_inspection")],
     # The page sweep: {stale_since <= a minute ago}.
     "page_revisions": [IndexModel([("stale_since", ASCENDING)], name="stale_since")],
     "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),

@@ -6,8 +6,9 @@ import pytest
 from core.checklists import elevator_type_for_category, load_checklist
 from core.codes import code_kind, division_of, normalise_code
 from core.config import Config
-from core.demo import DemoError, load_demo
-from core.pages import due_states
+from core.demo import DemoError, Size, load_demo
+from core.demo_district import build_district
+from core.standing import elevator_standing
 from core.store.client import open_store
 from core.timeutil import local_midnight_utc
 
@@ -85,7 +86,7 @@ async def test_it_places_everything_in_licheng(demo):
 async def test_it_makes_a_few_elevators_overdue_mostly_at_worse_firms(demo):
     db, summary = demo
     pages = await all_docs(db, "elevator_pages")
-    overdue = [p for p in pages if due_states(p, TODAY, CONFIG)[0].overdue]
+    overdue = [p for p in pages if elevator_standing(p, TODAY, CONFIG).maintenance_overdue]
     assert 0.05 <= len(overdue) / len(pages) <= 0.15
     assert summary["overdue_elevators"] == len(overdue)
     worse = sum(p["firm"]["id"] in ("F04", "F05") for p in overdue)
@@ -96,7 +97,7 @@ async def test_it_keeps_longer_intervals_recurring(demo):
     db, _ = demo
     pages = await all_docs(db, "elevator_pages")
     for position in (1, 2, 3):
-        late = [p for p in pages if due_states(p, TODAY, CONFIG)[position].overdue]
+        late = [p for p in pages if elevator_standing(p, TODAY, CONFIG).maintenance[position].state == "overdue"]
         assert len(late) / len(pages) < 0.05
 
 
@@ -177,6 +178,44 @@ async def test_it_replaces_a_load_that_stopped_half_way(other_db):
     summary = await load_demo(other_db, CONFIG, TODAY)
     assert await other_db.elevators.find_one({"_id": "31103505022020010001"}) is None
     assert await other_db.elevators.count_documents({}) == summary["elevators"]
+
+
+async def test_it_makes_overdue_only_the_elevators_it_means_to(demo):
+    db, summary = demo
+    pages = await all_docs(db, "elevator_pages")
+    standings = [elevator_standing(p, TODAY, CONFIG) for p in pages]
+    assert sum(s.maintenance_overdue for s in standings) == summary["overdue_intended"] == round(0.08 * len(pages))
+    assert sum(s.inspection.state == "overdue" for s in standings) == summary["inspections_overdue_intended"]
+    assert summary["overdue_elevators"] == summary["overdue_intended"]
+
+
+async def test_it_records_the_longer_intervals_a_diligent_firm_visits_for(demo):
+    db, _ = demo
+    for interval in ("quarterly", "half_yearly", "yearly"):
+        elevators = await db.maintenance_records.distinct("elevator_id", {"interval": interval, "valid": True})
+        assert len(elevators) > 0.9 * await db.elevators.count_documents({}), interval
+
+
+async def test_it_loads_a_district_of_the_size_asked(other_db):
+    summary = await load_demo(other_db, CONFIG, TODAY, size=Size(60, 2))
+    assert summary["elevators"] == await other_db.elevators.count_documents({}) == 60
+    assert summary["years"] == 2
+    oldest = await other_db.maintenance_records.find().sort("date", 1).limit(1).to_list(None)
+    assert oldest[0]["date"] < local_midnight_utc(TODAY - datetime.timedelta(days=400), CONFIG.timezone)
+    assert summary["overdue_elevators"] == summary["overdue_intended"] == 5
+
+
+def test_it_builds_the_same_large_district_twice_scaled_with_its_size():
+    first, again = (build_district(TODAY, CONFIG, Size(2500)) for _ in range(2))
+    assert [e["_id"] for e in first.elevators] == [e["_id"] for e in again.elevators]
+    assert first.people == again.people and first.units == again.units
+    assert len(first.elevators) == len({e["_id"] for e in first.elevators}) == 2500
+    assert len(first.firms) > 5 and len(first.units) > 300
+    assert len(first.people) > 400
+    leader = sum(e["firm_id"] == "F01" for e in first.elevators)
+    assert 0.23 * 2500 <= leader <= 0.27 * 2500  # the market leader keeps a quarter
+    classic = build_district(TODAY, CONFIG)
+    assert len(classic.firms) == 5 and len(classic.units) == 30
 
 
 async def test_it_gives_the_regulator_and_every_organisation_contacts(demo):

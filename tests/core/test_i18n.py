@@ -19,8 +19,8 @@ def test_it_ranks_accept_language_by_quality():
 def test_it_translates_outside_any_web_request():
     assert translations("zh_Hans").ugettext("Maintenance history") == "维保记录"
     assert translations("en").ugettext("Maintenance history") == "Maintenance history"
-    assert translations("zh_Hans").ungettext("Next maintenance due in %(num)d day",
-                                             "Next maintenance due in %(num)d days", 3) == "距下次维保还有 %(num)d 天"
+    assert translations("zh_Hans").ungettext("%(interval)s maintenance due in %(num)d day",
+                                             "%(interval)s maintenance due in %(num)d days", 3) == "%(interval)s维保还有 %(num)d 天到期"
 
 
 def test_it_has_every_message_translated_in_every_language():

@@ -63,6 +63,17 @@ def check_worker_and_jobs(tmp_path):
     assert re.search(r"^grade\s+done\s+\d+$", listing.stdout, re.M) and "pending" not in listing.stdout, listing.stdout
 
 
+def test_it_builds_a_demo_of_the_size_asked_with_a_progress_bar(tmp_path):
+    done = run(["demo", "--elevators", "30", "--years", "2"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "elevators=30" in done.stdout and "years=2" in done.stdout
+    assert re.search(r"records +\[#+\] 30/30 100%", done.stderr)
+    other = run(["demo", "--elevators", "40"], tmp_path)
+    assert "already loaded" in other.stdout and "--reset" in other.stderr
+    refused = run(["demo", "--elevators", "0"], tmp_path)
+    assert refused.returncode == 2 and "--elevators" in refused.stderr
+
+
 def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
     port = str(free_port())  # not a fixed one: other test runs on this machine may hold it
     env = {**os.environ, "LIFTWATCH_DATA_DIR": str(tmp_path), "LIFTWATCH_PORT": port}
@@ -80,7 +91,8 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
                 time.sleep(0.3)
         else:
             raise AssertionError("the portal did not start")
-        code = re.search(r"/e/(\d{20})", server.stdout.readline() + server.stdout.readline()).group(1)
+        lines = (server.stdout.readline() for _ in range(100))  # progress lines (stderr) come first
+        code = next(found.group(1) for line in lines if (found := re.search(r"/e/(\d{20})", line)))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/e/{code}", timeout=5) as response:
             assert response.status == 200 and "维保" in response.read().decode()
     finally:

@@ -16,14 +16,14 @@ async def test_it_shows_days_overdue_in_chinese_by_default(client):
     assert status == 200
     assert "维保已超期 5 天" in html
     assert 'lang="zh-Hans"' in html
-    assert "定期检验已于" in html  # inspection past due
+    assert "定期检验已超期 35 天" in html  # inspection past due, with its day count
     assert "责令整改" in html and "维保记录与现场不符" in html
 
 
 async def test_it_shows_days_until_due_and_ignores_invalid_visits(client):
     status, html = await page(client, f"/e/{ON_TIME}")
     assert status == 200
-    assert "距下次维保还有 11 天" in html  # last valid 4 days ago; the invalid one 2 days ago does not count
+    assert "半月维保还有 11 天到期" in html  # last valid 4 days ago; the invalid one 2 days ago does not count
     assert "无效" in html and "无作业照片" in html
     assert "泉州鲤城示例电梯工程有限公司" in html and 'href="/firms/F1"' in html
     assert 'href="tel:0595-22000002"' in html
@@ -32,15 +32,15 @@ async def test_it_shows_days_until_due_and_ignores_invalid_visits(client):
 async def test_it_speaks_english_by_query_cookie_and_header(client):
     response = await client.get(f"/e/{OVERDUE}?lang=en")
     html = await response.get_data(as_text=True)
-    assert response.status_code == 200 and "Maintenance overdue by 5 days" in html and 'lang="en"' in html
+    assert response.status_code == 200 and "Half-monthly maintenance overdue by 5 days" in html and 'lang="en"' in html
     assert "Licheng Example Lift Co." in html
     assert "lang=en" in response.headers.get("Set-Cookie", "")
-    assert "Maintenance overdue" in (await page(client, f"/e/{OVERDUE}"))[1]  # the cookie now decides
+    assert "maintenance overdue" in (await page(client, f"/e/{OVERDUE}"))[1]  # the cookie now decides
 
 
 async def test_it_follows_accept_language_without_a_cookie(app):
     english = await page(app.test_client(), f"/e/{OVERDUE}", **{"Accept-Language": "en-US,en;q=0.8,zh;q=0.5"})
-    assert "Maintenance overdue" in english[1]
+    assert "maintenance overdue" in english[1]
     french = await page(app.test_client(), f"/e/{OVERDUE}", **{"Accept-Language": "fr-FR"})
     assert "维保已超期" in french[1]
     ranked = await page(app.test_client(), f"/e/{OVERDUE}", **{"Accept-Language": "en;q=0.3, zh-CN;q=0.9"})
