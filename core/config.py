@@ -55,6 +55,13 @@ class Config:
     # Perceptual-hash bits (of 64) within which two photos are one picture: copies of a photo
     # re-encoded, resized or brightened differ by 0-2, different photos by 20 or more.
     photo_hash_distance: int = 8
+    # The technician bot (README "The technician bot").
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str = ""
+    telegram_webhook_secret: str = ""
+    geofence_m: float = 200.0
+    visit_min_photos: int = 3
 
     @classmethod
     def from_env(cls, **overrides):
@@ -89,6 +96,12 @@ class Config:
             face_threshold=_number("FACE_THRESHOLD", 0.55, 0.0, 2.0),
             face_min_px=_int("FACE_MIN_PX", 80, 10, 800),
             photo_hash_distance=_int("PHOTO_HASH_DISTANCE", 8, 0, 64),
+            telegram_token=_env("TELEGRAM_TOKEN", ""),
+            telegram_api_url=_env("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+            telegram_bot_username=_env("TELEGRAM_BOT_USERNAME", "").lstrip("@"),
+            telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
+            geofence_m=_number("GEOFENCE_M", 200.0, 10, 100_000),
+            visit_min_photos=_int("VISIT_MIN_PHOTOS", 3, 1, 50),
         )
         values.update(overrides)
         return cls(**values)

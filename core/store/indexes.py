@@ -44,6 +44,10 @@ INDEXES = {
              IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="state_due"),
              # remove_done_jobs and the failed list of `liftwatch jobs`.
              IndexModel([("state", ASCENDING), ("finished_at", ASCENDING)], name="state_finished")],
+    # Telegram's retries of one update: its id is the _id; forgotten after a week.
+    "telegram_updates": [IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 86400, name="expires")],
+    # Unused invites are useless after expiry; the document goes a day later.
+    "invites": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=86400, name="expires")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }
