@@ -11,7 +11,8 @@ from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
 from core.worker import Worker
-from portal import actions, compression, edge, errors, forms, health, language, open311, photos, public, reports
+from portal import (actions, compression, edge, errors, forms, health, language, open311, photos, public, reports,
+                    telegram_webhook)
 from portal.pagecache import PageCache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,12 +39,15 @@ def create_app(config=None):
     app.register_blueprint(photos.blueprint)
     app.register_blueprint(open311.blueprint)
     app.register_blueprint(health.blueprint)
+    if config.telegram_token:
+        app.register_blueprint(telegram_webhook.blueprint)
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
     @app.before_serving
     async def connect():
         app.store = await open_store(config)
         app.notifier = await Notifier.open(NotifySettings.from_env())
+        app.telegram = await _start_bot(config, app.store.db)
         app.worker_stop = asyncio.Event()
         # One job worker per serving process; claims are atomic, so several processes are safe.
         app.worker_task = (asyncio.create_task(Worker(app.store.db, config).run(app.worker_stop))
@@ -54,8 +58,20 @@ def create_app(config=None):
         app.worker_stop.set()
         if app.worker_task is not None:
             await app.worker_task
+        if app.telegram is not None:
+            await app.telegram.shutdown()
         await app.notifier.close()
         await report_jobs.close_notifier()
         await app.store.close()
 
     return app
+
+
+async def _start_bot(config, db):
+    """Build and initialise the technician bot for the webhook, when a token is configured."""
+    if not config.telegram_token:
+        return None
+    from bot.app import build_application
+    application = build_application(config, db)
+    await application.initialize()
+    return application

@@ -17,11 +17,32 @@ async def test_it_switches_language(linked):
     assert "机器人" in await linked.say(linked.tap("lang:zh_Hans"))
 
 
-async def test_it_handles_an_update_delivered_twice_once(linked, telegram):
+async def test_it_handles_an_update_delivered_twice_once(linked, bot_config, store, telegram):
+    from dataclasses import replace
+
+    from portal.app import create_app
+    app = create_app(replace(bot_config, telegram_webhook_secret="s3cret", worker_in_serve=False))
     update = linked.command("/checkin")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
     before = len(linked.replies())
-    telegram.push(update)
-    telegram.push(update)
-    await linked.say(linked.command("/start"))
+    async with app.test_app():
+        client = app.test_client()
+        for _ in range(2):  # Telegram retrying an update it got no answer to in time
+            assert (await client.post("/telegram/webhook", json=update, headers=headers)).status_code == 200
+        forged = await client.post("/telegram/webhook", json=linked.command("/checkin"),
+                                   headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+        assert forged.status_code == 403
     texts = [m["text"] for m in linked.replies()[before:]]
     assert sum("Which elevator" in t for t in texts) == 1, texts
+
+
+def test_it_registers_the_webhook_with_its_secret(bot_config, telegram, monkeypatch, capsys):
+    from portal.cli import main
+    monkeypatch.setenv("LIFTWATCH_TELEGRAM_TOKEN", telegram.token)
+    monkeypatch.setenv("LIFTWATCH_TELEGRAM_API_URL", telegram.url)
+    monkeypatch.setenv("LIFTWATCH_TELEGRAM_WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("LIFTWATCH_PUBLIC_URL", "https://lifts.example.org")
+    main(["bot", "--set-webhook"])
+    assert "https://lifts.example.org/telegram/webhook" in capsys.readouterr().out
+    call = telegram.calls("setWebhook")[-1]
+    assert call["url"] == "https://lifts.example.org/telegram/webhook" and call["secret_token"] == "s3cret"

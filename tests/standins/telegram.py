@@ -10,6 +10,7 @@ import itertools
 import json
 import threading
 import time
+import urllib.parse
 
 from tests.standins.http import StandinServer
 
@@ -58,10 +59,10 @@ class TelegramStandin(StandinServer):
         """Return the parameters of every sendMessage call that Telegram would have accepted."""
         return [r.body for r in self.requests if r.path.endswith("/sendMessage") and r.accepted]
 
-    def push(self, update):
-        """Queue an update for getUpdates (Telegram delivering it again is a second push)."""
+    def push(self, *updates):
+        """Queue updates for getUpdates (Telegram delivering one again is the same update twice)."""
         with self.arrived:
-            self.updates.append(update)
+            self.updates.extend(updates)
             self.arrived.notify_all()
 
     def add_file(self, file_id, data):
@@ -70,7 +71,8 @@ class TelegramStandin(StandinServer):
 
     def respond(self, request):
         """Route /bot<token>/<method> to a method, or answer like Telegram when it cannot."""
-        if request.path.startswith(f"/file/bot{self.token}/"):
+        # python-telegram-bot percent-encodes the token's colon in file download paths.
+        if urllib.parse.unquote(request.path).startswith(f"/file/bot{self.token}/"):
             data = self.files.get(request.path.rpartition("/")[2])
             return (200, data) if data is not None else error(404, "Not Found")
         prefix, _, method = request.path.rpartition("/")
@@ -91,15 +93,18 @@ class TelegramStandin(StandinServer):
                    "can_read_all_group_messages": False, "supports_inline_queries": False})
 
     def get_updates(self, request):
-        """Hand out queued updates from offset on, waiting up to the long-poll timeout for one."""
+        """Hand out queued updates from offset on, waiting up to the long-poll timeout for one.
+
+        As Telegram does, an update is forgotten only once a later call's offset confirms it, so
+        a poll cut short (the bot restarting) loses nothing.
+        """
         offset = int(request.body.get("offset") or 0)
         deadline = time.monotonic() + min(float(request.body.get("timeout") or 0), 1.0)
         with self.arrived:
             while True:
                 self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 if self.updates or time.monotonic() >= deadline:
-                    found, self.updates = self.updates, []
-                    return ok(found)
+                    return ok(list(self.updates))
                 self.arrived.wait(max(deadline - time.monotonic(), 0.01))
 
     def answer_true(self, request):
