@@ -175,7 +175,7 @@ async def _check_in(db, visit, location, config):
 
 
 async def _check_out(db, visit, location, config):
-    return await visits.check_out(db, visit, location, config.geofence_m, config.visit_min_photos)
+    return await visits.check_out(db, visit, location, config)
 
 
 async def photo_received(update, context):

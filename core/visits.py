@@ -9,6 +9,7 @@ import datetime
 from geopy.distance import distance as geo_distance
 
 from core import clock, district, faces, photos
+from core.worker import sweep
 from core.checklists import INTERVALS, elevator_type_for_category, load_checklist
 from core.store import technicians as people_store
 from core.store import visits as store
@@ -19,10 +20,6 @@ MAX_LOCATION_AGE = datetime.timedelta(minutes=2)
 MAX_FACE_FAILURES = 3
 # Faster than this between two check-ins is not a drive across town (km/h).
 MAX_TRAVEL_KMH = 120
-# The least time each kind of visit takes on site before it is flagged as too short (minutes).
-MIN_MINUTES = {"half_monthly": 20, "quarterly": 40, "half_yearly": 60, "yearly": 90}
-# A visit still open after this long is closed as invalid by the worker.
-MAX_OPEN = datetime.timedelta(hours=8)
 
 
 class Refused(Exception):
@@ -121,7 +118,7 @@ async def take_selfie(db, visit, selfie, config):
     if not match.ok:
         failures = sum(1 for a in visit["face_attempts"] if not a["ok"])
         if failures >= MAX_FACE_FAILURES:
-            await finish(db, visit, config.visit_min_photos, ["face_mismatch"])
+            await finish(db, visit, config, ["face_mismatch"])
             raise Refused("face_failed")
         raise Refused("mismatch", left=MAX_FACE_FAILURES - failures)
     await store.push_selfie_hash(db, visit["person_id"], photos.phash(selfie))
@@ -200,15 +197,15 @@ async def add_photo(db, visit, data, config):
     return visit
 
 
-async def check_out(db, visit, location, geofence_m, min_photos):
+async def check_out(db, visit, location, config):
     """Take the check-out location inside the geofence and save the record."""
     if visit["step"] != "checkout":
         raise Refused("wrong_step")
     elevator = await store.find_elevator(db, visit["elevator_id"])
-    metres = _check_location(location, elevator, geofence_m)
+    metres = _check_location(location, elevator, config.geofence_m)
     checkout = {"lat": location["lat"], "lng": location["lng"], "metres": round(metres), "at": location["sent_at"]}
     visit = await store.update_visit(db, visit["_id"], {"$set": {"checkout": checkout}})
-    return await finish(db, visit, min_photos)
+    return await finish(db, visit, config)
 
 
 def _reasons(visit, min_photos):
@@ -223,15 +220,15 @@ def _reasons(visit, min_photos):
     return reasons
 
 
-async def finish(db, visit, min_photos, reasons=()):
+async def finish(db, visit, config, reasons=()):
     """Close a visit and save its final record once, through the district writer."""
     now = clock.now()
     started = visit["started_at"].replace(tzinfo=now.tzinfo)
     duration = (now - started).total_seconds()
     flags = list(visit["flags"])
-    if duration < MIN_MINUTES.get(visit.get("type"), 0) * 60:
+    if duration < config.visit_min_minutes.get(visit.get("type"), 0) * 60:
         flags.append("too_short")
-    reasons = sorted(set(reasons) | set(_reasons(visit, min_photos)))
+    reasons = sorted(set(reasons) | set(_reasons(visit, config.visit_min_photos)))
     record = {"_id": visit["_id"], "visit_id": visit["_id"], "elevator_id": visit["elevator_id"],
               "firm_id": visit["firm_id"], "unit_id": visit["unit_id"], "date": started,
               "interval": visit.get("type") or "half_monthly", "technician_ids": [visit["person_id"]],
@@ -246,9 +243,11 @@ async def finish(db, visit, min_photos, reasons=()):
     return record
 
 
-async def close_left_open(db, config):
-    """Close as invalid every visit open longer than MAX_OPEN; return how many."""
-    left = await store.find_visits_open_since(db, clock.now() - MAX_OPEN)
+@sweep
+async def close_visits_left_open(db, config):
+    """Close as invalid every visit open longer than LIFTWATCH_VISIT_MAX_OPEN_HOURS; return how many."""
+    left = await store.find_visits_open_since(db, clock.now() - datetime.timedelta(hours=config.visit_max_open_hours))
     for visit in left:
-        await finish(db, visit, config.visit_min_photos)
+        # A visit that never checked out has no proof of place at the end: no_location_checkin.
+        await finish(db, visit, config, ["no_location_checkin"])
     return len(left)

@@ -1,6 +1,6 @@
 """A visit through the Bot API stand-in: place, face, checklist, photos, check-out, the record."""
 
-import asyncio
+import datetime
 
 import pytest
 
@@ -121,3 +121,16 @@ async def test_it_continues_a_visit_after_a_restart(linked, district, running):
     await begin(linked, district["on_time"])
     await running()
     assert "selfie" in await linked.say(linked.location())
+
+
+async def test_it_closes_a_visit_left_open_as_invalid(linked, district, store, bot_config):
+    from core import clock
+    from core.worker import Worker
+    await begin(linked, district["on_time"])
+    await linked.say(linked.location())
+    clock.set_time(clock.now() + datetime.timedelta(hours=bot_config.visit_max_open_hours + 0.1))
+    await Worker(store.db, bot_config).sweep()
+    assert await store.db.visits.count_documents({"open": True}) == 0
+    record = await store.db.maintenance_records.find_one({"visit_id": {"$exists": True}})
+    assert not record["valid"]
+    assert record["invalid_reasons"] == ["face_mismatch", "no_location_checkin", "no_photos"]
