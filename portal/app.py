@@ -41,6 +41,13 @@ def create_app(config=None):
     app.register_blueprint(health.blueprint)
     if config.telegram_token:
         app.register_blueprint(telegram_webhook.blueprint)
+
+    @app.context_processor
+    async def bot_context():
+        """Give pages the bot's username, for the technician check-in link."""
+        telegram = getattr(app, "telegram", None)
+        return {"bot_username": config.telegram_bot_username or (telegram.bot.username if telegram else "")}
+
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
     @app.before_serving

@@ -46,3 +46,13 @@ def test_it_registers_the_webhook_with_its_secret(bot_config, telegram, monkeypa
     assert "https://lifts.example.org/telegram/webhook" in capsys.readouterr().out
     call = telegram.calls("setWebhook")[-1]
     assert call["url"] == "https://lifts.example.org/telegram/webhook" and call["secret_token"] == "s3cret"
+
+
+async def test_it_links_the_elevator_page_to_a_check_in(district, bot_config, store):
+    from dataclasses import replace
+
+    from portal.app import create_app
+    app = create_app(replace(bot_config, worker_in_serve=False))
+    async with app.test_app():
+        page = await (await app.test_client().get(f"/e/{district['on_time']}?lang=en")).get_data(as_text=True)
+    assert f'href="https://t.me/liftwatch_test_bot?start=v_{district["on_time"]}"' in page
