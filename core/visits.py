@@ -8,9 +8,10 @@ import datetime
 
 from geopy.distance import distance as geo_distance
 
-from core import clock, district, faces, photos
+from core import clock, district, faces, photos, schedule
 from core.worker import sweep
 from core.checklists import INTERVALS, elevator_type_for_category, load_checklist
+from core.store import records as record_store
 from core.store import technicians as people_store
 from core.store import visits as store
 
@@ -123,7 +124,7 @@ async def take_selfie(db, visit, selfie, config):
         raise Refused("mismatch", left=MAX_FACE_FAILURES - failures)
     await store.push_selfie_hash(db, visit["person_id"], photos.phash(selfie))
     await people_store.drop_reference_photos(db, visit["person_id"])
-    items = await due_items(db, visit)
+    items = await due_items(db, visit, config)
     return await store.update_visit(db, visit["_id"], {"$set": {"step": "checklist", "face_ok": True,
                                                                 "due_codes": [i.code for i in items]}})
 
@@ -132,11 +133,16 @@ def _attempt(ok, distance, reason):
     return {"ok": ok, "distance": distance, "reason": reason, "at": clock.now()}
 
 
-async def due_items(db, visit):
-    """Return the checklist items due on this visit."""
+async def due_items(db, visit, config):
+    """Return the checklist items of the visit's type and of every longer interval the history makes due."""
     elevator = await store.find_elevator(db, visit["elevator_id"])
-    checklist = load_checklist(elevator_type_for_category(elevator["category"]))
-    return checklist.items_for(visit["type"])
+    records = await record_store.find_maintenance_records(db, elevator["_id"])
+    valid = [(r["date"].date(), r["interval"]) for r in records if r["valid"]]
+    today = clock.now().date()
+    states = schedule.all_due(valid, elevator["maintenance_start"].date(), today, config.interval_days)
+    due = [d.interval for d in states if d.state(config.due_soon_days) != schedule.OK]
+    longest = max([visit["type"], *due], key=INTERVALS.index)
+    return load_checklist(elevator_type_for_category(elevator["category"])).items_for(longest)
 
 
 def item_text(visit, code, lang, elevator_category):

@@ -134,3 +134,12 @@ async def test_it_closes_a_visit_left_open_as_invalid(linked, district, store, b
     record = await store.db.maintenance_records.find_one({"visit_id": {"$exists": True}})
     assert not record["valid"]
     assert record["invalid_reasons"] == ["face_mismatch", "no_location_checkin", "no_photos"]
+
+
+async def test_it_asks_the_longer_intervals_items_the_history_makes_due(linked, district, store):
+    from core.checklists import load_checklist
+    # The overdue elevator has had only half-monthly visits lately: its quarterly items are due.
+    first = await to_checklist(linked, district["overdue"])
+    total = int(first.split()[0].split("/")[1])
+    traction = load_checklist("traction")
+    assert total > len(traction.items_for("half_monthly"))
