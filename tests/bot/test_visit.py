@@ -34,15 +34,22 @@ async def to_checklist(chat, code):
     return await chat.say(chat.photo(selfie()))
 
 
-async def test_it_records_a_full_valid_visit(linked, district, store):
-    first = await to_checklist(linked, district["on_time"])
+async def through_checklist(chat, code, store):
+    """Get through place, face and the checklist (the first item a fault, with its note)."""
+    first = await to_checklist(chat, code)
     assert first.startswith("1/")
     total = int(first.split()[0].split("/")[1])
     for n in range(total - 1):
-        await linked.say(linked.tap(f"i:{await current_code(store)}:{'f' if n == 0 else 'd'}"))
+        await chat.say(chat.tap(f"i:{await current_code(store)}:{'f' if n == 0 else 'd'}"))
         if n == 0:
-            await linked.say(linked.update(text="钢丝绳有断丝，已更换"))
-    assert "Send photos" in await linked.say(linked.tap(f"i:{await current_code(store)}:d"))
+            assert "write what you found" in chat.replies()[-1]["text"]
+            await chat.say(chat.update(text="钢丝绳有断丝，已更换"))
+    assert "Send photos" in await chat.say(chat.tap(f"i:{await current_code(store)}:d"))
+    return total
+
+
+async def test_it_records_a_full_valid_visit(linked, district, store):
+    total = await through_checklist(linked, district["on_time"], store)
     for name in ("coffee", "rocket"):
         assert "Send photos" in await linked.say(linked.photo(work_photo(name)))
     assert "check out" in await linked.say(linked.photo(work_photo("horse")))
@@ -143,3 +150,32 @@ async def test_it_asks_the_longer_intervals_items_the_history_makes_due(linked, 
     total = int(first.split()[0].split("/")[1])
     traction = load_checklist("traction")
     assert total > len(traction.items_for("half_monthly"))
+
+
+async def test_it_flags_a_reused_work_photo(linked, district, store):
+    from core import photos
+    await store.db.work_photos.insert_one({"firm_id": "F1", "hash": photos.phash(work_photo("coffee"))})
+    await through_checklist(linked, district["on_time"], store)
+    for name in ("coffee", "rocket", "horse"):
+        await linked.say(linked.photo(work_photo(name)))
+    assert "recorded as valid" in await linked.say(linked.location())
+    record = await store.db.maintenance_records.find_one({"visit_id": {"$exists": True}})
+    assert "photo_reused" in record["flags"]
+
+
+async def test_it_asks_again_for_a_selfie_without_a_face(linked, district, store):
+    await begin(linked, district["on_time"])
+    await linked.say(linked.location())
+    assert "No face was found" in await linked.say(linked.photo(work_photo("rocket")))
+    assert (await store.db.visits.find_one({"open": True}))["step"] == "face"
+    assert (await linked.say(linked.photo(selfie()))).startswith("1/")
+
+
+async def test_it_flags_impossible_travel(linked, district, store):
+    from core import clock
+    beijing = {"lat": 39.9, "lng": 116.4, "at": clock.now() - datetime.timedelta(minutes=30)}
+    await store.db.visits.insert_one({"person_id": "P1", "open": False, "checkin": beijing})
+    await begin(linked, district["on_time"])
+    assert "selfie" in await linked.say(linked.location(accuracy=500))
+    flags = (await store.db.visits.find_one({"open": True}))["flags"]
+    assert "impossible_travel" in flags and "poor_accuracy" in flags
