@@ -8,7 +8,7 @@ import datetime
 
 from geopy.distance import distance as geo_distance
 
-from core import clock, district, faces, photos, schedule
+from core import clock, confirmations, district, faces, guard, photos, schedule
 from core.worker import sweep
 from core.checklists import INTERVALS, elevator_type_for_category, load_checklist
 from core.store import records as record_store
@@ -246,6 +246,8 @@ async def finish(db, visit, config, reasons=()):
                                                                   "closed_at": now}})
     if closed is not None and not await store.record_exists(db, visit["_id"]):
         await district.add_maintenance_records(db, [record])
+        if record["valid"]:
+            await confirmations.ask_confirmation(db, record, guard.load_secret_key(config), config.public_url)
     return record
 
 

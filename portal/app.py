@@ -11,8 +11,8 @@ from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
 from core.worker import Worker
-from portal import (actions, compression, edge, errors, forms, health, language, open311, photos, public, reports,
-                    telegram_webhook)
+from portal import (actions, compression, confirm, edge, errors, forms, health, language, open311, photos, public,
+                    reports, telegram_webhook)
 from portal.pagecache import PageCache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,7 @@ def create_app(config=None):
     app.register_blueprint(photos.blueprint)
     app.register_blueprint(open311.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(confirm.blueprint)
     if config.telegram_token:
         app.register_blueprint(telegram_webhook.blueprint)
 
