@@ -5,7 +5,7 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.texts import _, say, technician, tr
-from core import visits
+from core import rounds, visits
 from core.faces import reason_text
 from core.store import visits as visit_store
 
@@ -47,7 +47,7 @@ async def checkin_command(update, context):
     person, lang = await technician(update, context)
     if person is None:
         return
-    elevators = await visit_store.find_elevators_of(context.bot_data["db"], person["_id"])
+    elevators = await rounds.nearest_first(context.bot_data["db"], person["_id"])
     if not elevators:
         await say(update, lang, _("No elevators are assigned to you. Scan the elevator's label to check in."))
         return

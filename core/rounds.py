@@ -27,3 +27,12 @@ async def last_position(db, person_id):
     """Return the technician's latest check-in position, or None."""
     visit = await visit_store.find_last_checkin(db, person_id)
     return (visit["checkin"]["lat"], visit["checkin"]["lng"]) if visit else None
+
+
+async def nearest_first(db, person_id):
+    """Return the technician's assigned elevators, nearest to their latest check-in first."""
+    elevators = await visit_store.find_elevators_of(db, person_id)
+    near = await last_position(db, person_id)
+    if near is None:
+        return elevators
+    return sorted(elevators, key=lambda e: geo_distance(near, (e["location"]["lat"], e["location"]["lng"])).meters)
