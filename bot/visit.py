@@ -26,6 +26,7 @@ REFUSALS = {
     "wrong_step": _("That is not what this visit needs now."),
 }
 FACE_REFUSALS = ("no_face", "face_too_small", "unreadable", "replay")
+LOCATION_REFUSALS = ("forwarded", "venue", "live", "stale", "far")
 
 
 def location_keyboard(lang):
@@ -39,7 +40,9 @@ async def refuse(update, lang, refused):
     if refused.code in FACE_REFUSALS:
         await update.effective_chat.send_message(reason_text(refused.code, lang))
     else:
-        await say(update, lang, REFUSALS[refused.code], **refused.details)
+        # A refused location asks again, with the button (the keyboard hides itself after one use).
+        again = location_keyboard(lang) if refused.code in LOCATION_REFUSALS else None
+        await say(update, lang, REFUSALS[refused.code], reply_markup=again, **refused.details)
 
 
 async def checkin_command(update, context):

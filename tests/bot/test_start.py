@@ -56,3 +56,15 @@ async def test_it_links_the_elevator_page_to_a_check_in(district, bot_config, st
     async with app.test_app():
         page = await (await app.test_client().get(f"/e/{district['on_time']}?lang=en")).get_data(as_text=True)
     assert f'href="https://t.me/liftwatch_test_bot?start=v_{district["on_time"]}"' in page
+
+
+async def test_it_runs_with_long_polling_until_stopped(district, bot_config, store, telegram):
+    import asyncio
+
+    from bot.app import run_polling
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(bot_config, store.db, stop))
+    chat = Chat(telegram, user_id=7050)
+    assert "not linked" in await chat.say(chat.command("/start"))
+    stop.set()
+    await asyncio.wait_for(task, 10)

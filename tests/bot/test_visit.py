@@ -102,6 +102,7 @@ async def test_it_refuses_a_location_that_proves_nothing(linked, district, kind,
         update.pop("message")
     reply = await chat.say(update)
     assert expected in reply
+    assert telegram_keyboard(chat)[0][0]["request_location"]
     if kind == "far":
         assert "You are 1108 m away" in reply  # geodesic distance, WGS-84
 
@@ -179,3 +180,8 @@ async def test_it_flags_impossible_travel(linked, district, store):
     assert "selfie" in await linked.say(linked.location(accuracy=500))
     flags = (await store.db.visits.find_one({"open": True}))["flags"]
     assert "impossible_travel" in flags and "poor_accuracy" in flags
+
+
+def telegram_keyboard(chat):
+    """Return the reply keyboard of the bot's last message to a chat."""
+    return chat.replies()[-1]["reply_markup"]["keyboard"]
