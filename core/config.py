@@ -12,6 +12,9 @@ DEFAULT_INTERVAL_DAYS = {"half_monthly": 15, "quarterly": 90, "half_yearly": 180
 # Seconds before each retry of a failed job: at once, 1 min, 5 min, 30 min, then the last
 # value again (hourly) until LIFTWATCH_JOB_GIVE_UP_HOURS have passed since the first failure.
 DEFAULT_JOB_BACKOFF = (0, 60, 300, 1800, 3600)
+# The least time each kind of visit takes on site before it is flagged as too short (minutes):
+# half the times firms quote for a single traction lift, so a brisk honest visit passes.
+DEFAULT_VISIT_MIN_MINUTES = {"half_monthly": 20, "quarterly": 40, "half_yearly": 60, "yearly": 90}
 
 
 def _env(name, default):
@@ -55,6 +58,15 @@ class Config:
     # Perceptual-hash bits (of 64) within which two photos are one picture: copies of a photo
     # re-encoded, resized or brightened differ by 0-2, different photos by 20 or more.
     photo_hash_distance: int = 8
+    # The technician bot (README "The technician bot").
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str = ""
+    telegram_webhook_secret: str = ""
+    geofence_m: float = 200.0
+    visit_min_photos: int = 3
+    visit_min_minutes: dict = field(default_factory=lambda: dict(DEFAULT_VISIT_MIN_MINUTES))
+    visit_max_open_hours: float = 8.0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -89,6 +101,14 @@ class Config:
             face_threshold=_number("FACE_THRESHOLD", 0.55, 0.0, 2.0),
             face_min_px=_int("FACE_MIN_PX", 80, 10, 800),
             photo_hash_distance=_int("PHOTO_HASH_DISTANCE", 8, 0, 64),
+            telegram_token=_env("TELEGRAM_TOKEN", ""),
+            telegram_api_url=_env("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/"),
+            telegram_bot_username=_env("TELEGRAM_BOT_USERNAME", "").lstrip("@"),
+            telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
+            geofence_m=_number("GEOFENCE_M", 200.0, 10, 100_000),
+            visit_min_photos=_int("VISIT_MIN_PHOTOS", 3, 1, 50),
+            visit_min_minutes=_per_interval("VISIT_MIN_MINUTES", DEFAULT_VISIT_MIN_MINUTES),
+            visit_max_open_hours=_number("VISIT_MAX_OPEN_HOURS", 8.0, 0.5, 168),
         )
         values.update(overrides)
         return cls(**values)
@@ -140,13 +160,23 @@ def _public_url(text):
 
 def _interval_days(text):
     """Parse 'half_monthly=15,quarterly=90,...' over the regulation's defaults."""
-    days = dict(DEFAULT_INTERVAL_DAYS)
+    return _parse_per_interval("INTERVAL_DAYS", text, DEFAULT_INTERVAL_DAYS)
+
+
+def _per_interval(name, defaults):
+    """Read LIFTWATCH_<name> as 'half_monthly=20,...' over defaults."""
+    return _parse_per_interval(name, _env(name, ""), defaults)
+
+
+def _parse_per_interval(name, text, defaults):
+    """Parse 'interval=number,...' over defaults, naming the variable in any error."""
+    values = dict(defaults)
     for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, value = part.partition("=")
-        if name not in days or not value.isdigit():
-            raise ConfigError(f"LIFTWATCH_INTERVAL_DAYS: cannot read {part!r}")
-        days[name] = int(value)
-    return days
+        key, _, value = part.partition("=")
+        if key not in values or not value.isdigit():
+            raise ConfigError(f"LIFTWATCH_{name}: cannot read {part!r}")
+        values[key] = int(value)
+    return values
 
 
 def _seconds_list(name, text):

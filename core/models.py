@@ -12,6 +12,8 @@ from core.codes import InvalidCode, normalise_code
 STATUSES = ("in_service", "under_maintenance", "out_of_service")
 INVALID_REASONS = ("no_location_checkin", "outside_geofence", "face_mismatch", "no_photos")
 ITEM_RESULTS = ("ok", "adjusted", "replaced", "issue")
+# The bot also records an item that does not apply to this elevator.
+RECORDED_ITEM_RESULTS = (*ITEM_RESULTS, "not_applicable")
 INSPECTION_RESULTS = ("pass", "pass_after_rectification", "fail")
 SUPERVISION_RESULTS = ("no_issue", "rectify", "stop_use")
 LICENCE_KINDS = ("business", "special_equipment")
@@ -56,7 +58,7 @@ def check_maintenance_record(doc):
     _require(set(reasons) <= set(INVALID_REASONS), f"{label}: unknown invalid reason in {reasons}")
     _require(doc["valid"] == (not reasons), f"{label}: a visit is invalid exactly when it has reasons (W4)")
     _require(bool(doc.get("technician_ids")), f"{label}: needs at least one technician")
-    _require(all(item.get("result") in ITEM_RESULTS for item in doc.get("items", [])),
+    _require(all(item.get("result") in RECORDED_ITEM_RESULTS for item in doc.get("items", [])),
              f"{label}: unknown item result")
 
 

@@ -11,7 +11,8 @@ from core.config import Config
 from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
 from core.worker import Worker
-from portal import actions, compression, edge, errors, forms, health, language, open311, photos, public, reports
+from portal import (actions, compression, confirm, edge, errors, forms, health, language, open311, photos, public,
+                    reports, telegram_webhook)
 from portal.pagecache import PageCache
 from portal.rendering import Renderer
 
@@ -40,12 +41,29 @@ def create_app(config=None):
     app.register_blueprint(open311.blueprint)
     app.register_blueprint(health.blueprint)
     app.renderer = Renderer(config.timezone)
+    app.register_blueprint(confirm.blueprint)
+    if config.telegram_token:
+        app.register_blueprint(telegram_webhook.blueprint)
+
+    def bot_username():
+        """Return the bot's username, for the technician check-in link ("" without a bot)."""
+        telegram = getattr(app, "telegram", None)
+        return config.telegram_bot_username or (telegram.bot.username if telegram else "")
+
+    app.bot_username = bot_username
+
+    @app.context_processor
+    async def bot_context():
+        """Give pages rendered by Quart the bot's username."""
+        return {"bot_username": bot_username()}
+
     app.page_cache = PageCache(config.page_cache_entries, config.page_cache_seconds)
 
     @app.before_serving
     async def connect():
         app.store = await open_store(config)
         app.notifier = await Notifier.open(NotifySettings.from_env())
+        app.telegram = await _start_bot(config, app.store.db)
         app.worker_stop = asyncio.Event()
         # One job worker per serving process; claims are atomic, so several processes are safe.
         app.worker_task = (asyncio.create_task(Worker(app.store.db, config).run(app.worker_stop))
@@ -56,8 +74,20 @@ def create_app(config=None):
         app.worker_stop.set()
         if app.worker_task is not None:
             await app.worker_task
+        if app.telegram is not None:
+            await app.telegram.shutdown()
         await app.notifier.close()
         await report_jobs.close_notifier()
         await app.store.close()
 
     return app
+
+
+async def _start_bot(config, db):
+    """Build and initialise the technician bot for the webhook, when a token is configured."""
+    if not config.telegram_token:
+        return None
+    from bot.app import build_application
+    application = build_application(config, db)
+    await application.initialize()
+    return application

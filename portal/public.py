@@ -57,7 +57,8 @@ async def _elevator_page(code):
     if body is None:
         view = await elevator_view(db, code, _config())
         reports = await elevator_summary(db, view["page"]["_id"])
-        html = current_app.renderer.render("elevator.html", g.lang, **view, reports=reports)
+        html = current_app.renderer.render("elevator.html", g.lang, **view, reports=reports,
+                                            bot_username=current_app.bot_username())
         body = gzip.compress(html.encode(), compresslevel=6)
         cache.put(key, body, ticket, view["page"]["_id"])
     return body

@@ -50,6 +50,15 @@ INDEXES = {
              IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="state_due"),
              # remove_done_jobs and the failed list of `liftwatch jobs`.
              IndexModel([("state", ASCENDING), ("finished_at", ASCENDING)], name="state_finished")],
+    # Telegram's retries of one update: its id is the _id; forgotten after a week.
+    "telegram_updates": [IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 86400, name="expires")],
+    # Unused invites are useless after expiry; the document goes a day later.
+    "invites": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=86400, name="expires")],
+    # A person's open visit (one at a time), the latest check-in, and the sweep of visits left open.
+    "visits": [IndexModel([("person_id", ASCENDING), ("open", ASCENDING)], name="person_open"),
+               IndexModel([("person_id", ASCENDING), ("checkin.at", DESCENDING)], name="person_checkin"),
+               IndexModel([("open", ASCENDING), ("started_at", ASCENDING)], name="open_started")],
+    "work_photos": [IndexModel([("firm_id", ASCENDING)], name="firm")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }

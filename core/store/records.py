@@ -40,3 +40,26 @@ async def find_supervisions(db, elevator_id, limit=20):
 async def find_elevator_ids_served_by(db, person_id):
     """Return the elevators whose maintenance records name a person (index technician)."""
     return await db.maintenance_records.distinct("elevator_id", {"technician_ids": person_id})
+
+
+def _object_id(text):
+    """Return the ObjectId a record id in a link stands for, or None."""
+    from bson import ObjectId
+    from bson.errors import InvalidId
+    try:
+        return ObjectId(text)
+    except (InvalidId, TypeError):
+        return None
+
+
+async def find_maintenance_record(db, record_id):
+    """Return one maintenance record by its id as text, or None."""
+    oid = _object_id(record_id)
+    return await db.maintenance_records.find_one({"_id": oid}) if oid else None
+
+
+async def confirm_maintenance_record(db, record_id, confirmation):
+    """Set a record's confirmation unless it has one: the only change a record ever takes (W5)."""
+    oid = _object_id(record_id)
+    if oid:
+        await db.maintenance_records.update_one({"_id": oid, "confirmed": None}, {"$set": {"confirmed": confirmation}})

@@ -54,13 +54,22 @@ def check_worker_and_jobs(tmp_path):
     try:
         assert "worker running" in worker.stdout.readline()
         deadline = time.monotonic() + 60
-        while "pending" in listing.stdout and time.monotonic() < deadline:
+        while pending_work(listing.stdout) and time.monotonic() < deadline:
             listing = run(["jobs"], tmp_path)
     finally:
         worker.send_signal(signal.SIGINT)
         assert worker.wait(30) == 0
         worker.stdout.close()
-    assert re.search(r"^grade\s+done\s+\d+$", listing.stdout, re.M) and "pending" not in listing.stdout, listing.stdout
+    assert re.search(r"^grade\s+done\s+\d+$", listing.stdout, re.M) and not pending_work(listing.stdout), listing.stdout
+
+
+def pending_work(listing):
+    """Tell whether jobs other than deliveries are pending.
+
+    Deliveries wait here on purpose: the daily round warns the demo's contacts by email, and
+    this test configures no SMTP server, so those stay pending and are retried.
+    """
+    return bool(re.search(r"^(?!deliver\s)\S+\s+pending\s+\d+$", listing, re.M))
 
 
 def test_it_builds_a_demo_of_the_size_asked_with_a_progress_bar(tmp_path):

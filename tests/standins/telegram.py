@@ -7,7 +7,10 @@ or any status for the next calls. Add a method by putting a function in `methods
 """
 
 import itertools
+import json
+import threading
 import time
+import urllib.parse
 
 from tests.standins.http import StandinServer
 
@@ -25,7 +28,13 @@ class TelegramStandin(StandinServer):
         self.missing = set()
         self.failures = []
         self.message_ids = itertools.count(1)
-        self.methods = {"getMe": self.get_me, "sendMessage": self.send_message}
+        self.methods = {"getMe": self.get_me, "sendMessage": self.send_message,
+                        "getUpdates": self.get_updates, "answerCallbackQuery": self.answer_true,
+                        "editMessageReplyMarkup": self.answer_true, "setWebhook": self.answer_true,
+                        "deleteWebhook": self.answer_true, "getFile": self.get_file}
+        self.updates = []
+        self.files = {}
+        self.arrived = threading.Condition(self.lock)
 
     def fail_next(self, status=502, description="Bad Gateway", retry_after=None, times=1):
         """Answer the next `times` calls with an error."""
@@ -50,8 +59,22 @@ class TelegramStandin(StandinServer):
         """Return the parameters of every sendMessage call that Telegram would have accepted."""
         return [r.body for r in self.requests if r.path.endswith("/sendMessage") and r.accepted]
 
+    def push(self, *updates):
+        """Queue updates for getUpdates (Telegram delivering one again is the same update twice)."""
+        with self.arrived:
+            self.updates.extend(updates)
+            self.arrived.notify_all()
+
+    def add_file(self, file_id, data):
+        """Keep a file the bot can fetch with getFile and download."""
+        self.files[file_id] = data
+
     def respond(self, request):
         """Route /bot<token>/<method> to a method, or answer like Telegram when it cannot."""
+        # python-telegram-bot percent-encodes the token's colon in file download paths.
+        if urllib.parse.unquote(request.path).startswith(f"/file/bot{self.token}/"):
+            data = self.files.get(request.path.rpartition("/")[2])
+            return (200, data) if data is not None else error(404, "Not Found")
         prefix, _, method = request.path.rpartition("/")
         if prefix != f"/bot{self.token}":
             return error(401, "Unauthorized")
@@ -69,6 +92,38 @@ class TelegramStandin(StandinServer):
                    "username": self.username, "can_join_groups": True,
                    "can_read_all_group_messages": False, "supports_inline_queries": False})
 
+    def get_updates(self, request):
+        """Hand out queued updates from offset on, waiting up to the long-poll timeout for one.
+
+        As Telegram does, an update is forgotten only once a later call's offset confirms it, so
+        a poll cut short (the bot restarting) loses nothing.
+        """
+        offset = int(request.body.get("offset") or 0)
+        deadline = time.monotonic() + min(float(request.body.get("timeout") or 0), 1.0)
+        with self.arrived:
+            while True:
+                self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                if self.updates or time.monotonic() >= deadline:
+                    return ok(list(self.updates))
+                self.arrived.wait(max(deadline - time.monotonic(), 0.01))
+
+    def answer_true(self, request):
+        """Answer a method whose result is True."""
+        return ok(True)
+
+    def get_file(self, request):
+        """Answer getFile for a file added with add_file."""
+        file_id = request.body.get("file_id")
+        if file_id not in self.files:
+            return error(400, "Bad Request: invalid file_id")
+        return ok({"file_id": file_id, "file_unique_id": file_id, "file_size": len(self.files[file_id]),
+                   "file_path": file_id})
+
+    def replies(self, chat_id):
+        """Return the texts (and keyboards) the bot sent to one chat, in order."""
+        return [{**m, "reply_markup": _markup(m.get("reply_markup"))} for m in self.sent
+                if str(m.get("chat_id")) == str(chat_id)]
+
     def send_message(self, request):
         """Answer sendMessage: 403 for a blocked chat, 400 for an unknown one, else the Message."""
         chat_id = str(request.body.get("chat_id", ""))
@@ -82,6 +137,11 @@ class TelegramStandin(StandinServer):
         chat = {"id": int(chat_id) if chat_id.lstrip("-").isdigit() else -1001, "type": "private"}
         return ok({"message_id": next(self.message_ids), "date": int(time.time()), "chat": chat,
                    "text": request.body["text"]})
+
+
+def _markup(value):
+    """Decode a reply_markup sent as JSON text."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def ok(result):

@@ -1,0 +1,38 @@
+"""The technician's day (F3): their elevators due within a few days or overdue, nearest first."""
+
+from geopy.distance import distance as geo_distance
+
+from core import clock, schedule
+from core.store import records as record_store
+from core.store import visits as visit_store
+
+
+async def due_elevators(db, person_id, config, near=None):
+    """Return (elevator, most pressing Due, metres or None) for assigned elevators not OK, nearest first."""
+    today = clock.now().date()
+    found = []
+    for elevator in await visit_store.find_elevators_of(db, person_id):
+        records = await record_store.find_maintenance_records(db, elevator["_id"])
+        valid = [(r["date"].date(), r["interval"]) for r in records if r["valid"]]
+        states = schedule.all_due(valid, elevator["maintenance_start"].date(), today, config.interval_days)
+        pressing = min(states, key=lambda d: d.days_left)
+        if pressing.state(config.due_soon_days) == schedule.OK:
+            continue
+        where = (elevator["location"]["lat"], elevator["location"]["lng"])
+        found.append((elevator, pressing, round(geo_distance(near, where).meters) if near else None))
+    return sorted(found, key=lambda f: (f[2] if f[2] is not None else 0, f[1].days_left))
+
+
+async def last_position(db, person_id):
+    """Return the technician's latest check-in position, or None."""
+    visit = await visit_store.find_last_checkin(db, person_id)
+    return (visit["checkin"]["lat"], visit["checkin"]["lng"]) if visit else None
+
+
+async def nearest_first(db, person_id):
+    """Return the technician's assigned elevators, nearest to their latest check-in first."""
+    elevators = await visit_store.find_elevators_of(db, person_id)
+    near = await last_position(db, person_id)
+    if near is None:
+        return elevators
+    return sorted(elevators, key=lambda e: geo_distance(near, (e["location"]["lat"], e["location"]["lng"])).meters)
