@@ -4,13 +4,15 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton
                       ReplyKeyboardRemove)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import repair
 from bot.texts import _, say, technician, tr
 from core import rounds, visits
 from core.faces import reason_text
 from core.store import visits as visit_store
 
 TYPE_NAMES = {"half_monthly": _("Half-monthly maintenance"), "quarterly": _("Quarterly maintenance"),
-              "half_yearly": _("Half-yearly maintenance"), "yearly": _("Yearly maintenance")}
+              "half_yearly": _("Half-yearly maintenance"), "yearly": _("Yearly maintenance"),
+              "repair": _("Repair"), "rescue": _("Rescue")}
 CHOICE_NAMES = {"d": _("Done"), "a": _("Adjusted"), "f": _("Fault found"), "n": _("N/A")}
 REFUSALS = {
     "unknown_elevator": _("No elevator answers to this code."),
@@ -24,6 +26,7 @@ REFUSALS = {
     "mismatch": _("The face does not match. %(left)s attempts left; every failed attempt is recorded."),
     "face_failed": _("The face did not match three times. This visit is recorded as invalid."),
     "wrong_step": _("That is not what this visit needs now."),
+    "report_gone": _("This fault report is no longer open. Please choose again."),
 }
 FACE_REFUSALS = ("no_face", "face_too_small", "unreadable", "replay")
 LOCATION_REFUSALS = ("forwarded", "venue", "live", "stale", "far")
@@ -112,6 +115,8 @@ async def ask_next(update, context, lang, visit):
     """Ask for what the visit needs next."""
     if "valid" in visit:  # the final record
         await say_record(update, lang, visit)
+    elif visit["step"] == "report":
+        await repair.ask_report(update, context, lang, visit)
     elif visit["step"] == "place":
         await say(update, lang, _("Please share your current location with the button below."),
                   reply_markup=location_keyboard(lang))
@@ -145,11 +150,14 @@ async def ask_item(update, context, lang, visit):
 
 async def say_record(update, lang, record):
     """Tell the technician the visit is saved, valid or not."""
+    buttons = [[b] for b in (repair.close_button(lang, record),) if b]
+    # One message: the location keyboard hides itself after use, so inline buttons can take its place.
+    markup = InlineKeyboardMarkup(buttons) if buttons else ReplyKeyboardRemove()
     if record["valid"]:
         await say(update, lang, _("Check-out accepted. The visit is recorded as valid (%(minutes)s minutes)."),
-                  reply_markup=ReplyKeyboardRemove(), minutes=record["duration_s"] // 60)
+                  reply_markup=markup, minutes=record["duration_s"] // 60)
     else:
-        await say(update, lang, _("The visit is recorded as invalid."), reply_markup=ReplyKeyboardRemove())
+        await say(update, lang, _("The visit is recorded as invalid."), reply_markup=markup)
 
 
 def _location(message, edited=False):

@@ -14,7 +14,8 @@ DEFAULT_INTERVAL_DAYS = {"half_monthly": 15, "quarterly": 90, "half_yearly": 180
 DEFAULT_JOB_BACKOFF = (0, 60, 300, 1800, 3600)
 # The least time each kind of visit takes on site before it is flagged as too short (minutes):
 # half the times firms quote for a single traction lift, so a brisk honest visit passes.
-DEFAULT_VISIT_MIN_MINUTES = {"half_monthly": 20, "quarterly": 40, "half_yearly": 60, "yearly": 90}
+DEFAULT_VISIT_MIN_MINUTES = {"half_monthly": 20, "quarterly": 40, "half_yearly": 60, "yearly": 90,
+                             "repair": 10, "rescue": 0}
 
 
 def _env(name, default):

@@ -34,7 +34,7 @@ async def enqueue_daily_round(db, config):
 async def pressing_due(db, elevator, today, config):
     """Return the elevator's most pressing Due state."""
     records = await record_store.find_maintenance_records(db, elevator["_id"])
-    valid = [(local_date(r["date"], config.timezone), r["interval"]) for r in records if r["valid"]]
+    valid = schedule.maintenance_visits(records, day=lambda moment: local_date(moment, config.timezone))
     start = local_date(elevator["maintenance_start"], config.timezone)
     return min(schedule.all_due(valid, start, today, config.interval_days), key=lambda d: d.days_left)
 

@@ -10,6 +10,8 @@ from core.checklists import CATEGORIES, INTERVALS
 from core.codes import InvalidCode, normalise_code
 
 STATUSES = ("in_service", "under_maintenance", "out_of_service")
+# Every visit a record can be of (W4): the maintenance intervals, a repair, a rescue.
+VISIT_TYPES = (*INTERVALS, "repair", "rescue")
 INVALID_REASONS = ("no_location_checkin", "outside_geofence", "face_mismatch", "no_photos")
 ITEM_RESULTS = ("ok", "adjusted", "replaced", "issue")
 # The bot also records an item that does not apply to this elevator.
@@ -51,7 +53,12 @@ def check_elevator(doc):
 def check_maintenance_record(doc):
     """Raise InvalidDocument unless doc is a storable maintenance record."""
     label = f"maintenance record of {doc.get('elevator_id')!r}"
-    _require(doc.get("interval") in INTERVALS, f"{label}: unknown interval {doc.get('interval')!r}")
+    kind = doc.get("type", doc.get("interval"))
+    _require(kind in VISIT_TYPES, f"{label}: unknown visit type {kind!r}")
+    # A repair or rescue visit maintains nothing on the TSG schedule: it has no interval.
+    expected = INTERVALS if kind in INTERVALS else (None,)
+    _require(doc.get("interval") in expected and (kind not in INTERVALS or doc["interval"] == kind),
+             f"{label}: interval {doc.get('interval')!r} does not fit a {kind} visit")
     _require(_aware(doc.get("date")), f"{label}: date must be timezone-aware")
     _require(isinstance(doc.get("valid"), bool), f"{label}: valid must be true or false")
     reasons = doc.get("invalid_reasons", [])

@@ -32,21 +32,23 @@ def unit_summary(unit):
             "phone": unit.get("public_phone", "")}
 
 
-def _visit_row(record, names):
-    return {"date": record["date"], "interval": record["interval"], "valid": record["valid"],
-            "reasons": record.get("invalid_reasons", []),
+def _visit_row(record, names, corrected):
+    return {"date": record["date"], "interval": record["interval"], "type": record.get("type") or record["interval"],
+            "valid": record["valid"], "reasons": record.get("invalid_reasons", []),
+            "correction": bool(record.get("corrects")), "corrected": record["_id"] in corrected,
             "technicians": [mask_name(names.get(pid, "")) for pid in record.get("technician_ids", [])]}
 
 
 def last_by_interval(records):
     """Return, per interval, the latest valid visit time that covers it."""
-    visits = [(r["date"], r["interval"]) for r in records if r["valid"]]
+    visits = schedule.maintenance_visits(records, day=lambda moment: moment)
     return {interval: schedule.last_covering(visits, interval) for interval in INTERVALS}
 
 
 def build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config=None):
     """Assemble the page summary document of one elevator."""
     latest_inspection = inspections[0] if inspections else None
+    corrected = {r["corrects"] for r in maintenance if r.get("corrects")}
     page = {
         "_id": elevator["_id"], "codes": elevator["codes"],
         "registration_code": elevator.get("registration_code", ""),
@@ -58,7 +60,7 @@ def build_page(elevator, unit, firm, names, maintenance, inspections, supervisio
         "unit": unit_summary(unit), "firm": firm_summary(firm),
         "maintenance_start": elevator["maintenance_start"],
         "last_by_interval": last_by_interval(maintenance),
-        "maintenance": [_visit_row(r, names) for r in maintenance[:HISTORY_LIMIT]],
+        "maintenance": [_visit_row(r, names, corrected) for r in maintenance[:HISTORY_LIMIT]],
         "inspections": [{k: i.get(k) for k in ("date", "body", "result", "next_due", "report_no")}
                         for i in inspections[:INSPECTION_LIMIT]],
         "next_inspection_due": latest_inspection["next_due"] if latest_inspection else None,

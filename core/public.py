@@ -30,7 +30,7 @@ async def elevator_view(db, raw_code, config):
         raise NotFound(code)
     today = local_today(config.timezone)
     state = elevator_standing(page, today, config)
-    last_valid = next((row for row in page["maintenance"] if row["valid"]), None)
+    last_valid = next((row for row in page["maintenance"] if row["valid"] and row.get("interval")), None)
     return {
         "page": page, "code": code, "code_grouped": group_digits(page["_id"]),
         "category": category_names(page["category"]), "standing": state,

@@ -13,7 +13,7 @@ async def due_elevators(db, person_id, config, near=None):
     found = []
     for elevator in await visit_store.find_elevators_of(db, person_id):
         records = await record_store.find_maintenance_records(db, elevator["_id"])
-        valid = [(r["date"].date(), r["interval"]) for r in records if r["valid"]]
+        valid = schedule.maintenance_visits(records)
         states = schedule.all_due(valid, elevator["maintenance_start"].date(), today, config.interval_days)
         pressing = min(states, key=lambda d: d.days_left)
         if pressing.state(config.due_soon_days) == schedule.OK:

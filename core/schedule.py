@@ -38,6 +38,16 @@ class Due:
         return DUE_SOON if self.days_left <= soon_days else OK
 
 
+def maintenance_visits(records, day=lambda moment: moment.date()):
+    """Return (date, interval) of the valid maintenance visits among records.
+
+    Repair and rescue records have no interval, and a correction repeats the date and
+    interval of the record it corrects, so neither moves a due date.
+    """
+    return [(day(r["date"]), r["interval"]) for r in records
+            if r["valid"] and r.get("interval") and not r.get("corrects")]
+
+
 def covers(visit_interval, interval):
     """Tell whether a visit of visit_interval includes interval's items."""
     return interval_rank(visit_interval) >= interval_rank(interval)

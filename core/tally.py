@@ -30,6 +30,8 @@ def page_tally(maintenance, supervisions, overdue_day, tz):
     """Return an elevator's share of its firm's tally."""
     tally = {"elevators": 1, "overdue": {overdue_day.isoformat(): 1}, "valid": {}, "invalid": {}, "findings": {}}
     for record in maintenance:
+        if record.get("corrects"):  # a correction repeats a visit already counted
+            continue
         _add(tally["valid" if record["valid"] else "invalid"], month_key(local_date(record["date"], tz)))
     for visit in supervisions:
         if visit.get("result") != "no_issue":

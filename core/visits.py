@@ -8,14 +8,14 @@ import datetime
 
 from geopy.distance import distance as geo_distance
 
-from core import clock, confirmations, district, faces, guard, photos, schedule
+from core import clock, confirmations, district, faces, guard, photos, repairs, schedule
 from core.worker import sweep
 from core.checklists import INTERVALS, elevator_type_for_category, load_checklist
 from core.store import records as record_store
 from core.store import technicians as people_store
 from core.store import visits as store
 
-VISIT_TYPES = INTERVALS
+VISIT_TYPES = (*INTERVALS, "repair", "rescue")
 ITEM_CHOICES = {"d": "ok", "a": "adjusted", "f": "issue", "n": "not_applicable"}
 MAX_LOCATION_AGE = datetime.timedelta(minutes=2)
 MAX_FACE_FAILURES = 3
@@ -53,10 +53,25 @@ async def start(db, person, code):
 
 
 async def choose_type(db, visit, visit_type):
-    """Set the kind of visit and ask for the place."""
+    """Set the kind of visit; a repair at an elevator with open fault reports asks which one first."""
     if visit_type not in VISIT_TYPES or visit["step"] != "type":
         raise Refused("wrong_step")
-    return await store.update_visit(db, visit["_id"], {"$set": {"type": visit_type, "step": "place"}})
+    faults = visit_type == "repair" and await repairs.open_faults(db, visit["elevator_id"])
+    return await store.update_visit(db, visit["_id"], {"$set": {"type": visit_type,
+                                                                "step": "report" if faults else "place"}})
+
+
+async def choose_report(db, visit, report_id):
+    """Link a repair visit to the open fault report it answers (None: to none), then ask for the place."""
+    if visit["step"] != "report":
+        raise Refused("wrong_step")
+    change = {"step": "place"}
+    if report_id is not None:
+        if await repairs.linkable(db, visit["elevator_id"], report_id) is None:
+            raise Refused("report_gone")
+        await repairs.start_work(db, report_id)
+        change["report_id"] = report_id
+    return await store.update_visit(db, visit["_id"], {"$set": change})
 
 
 def _check_location(location, elevator, geofence_m):
@@ -124,6 +139,9 @@ async def take_selfie(db, visit, selfie, config):
         raise Refused("mismatch", left=MAX_FACE_FAILURES - failures)
     await store.push_selfie_hash(db, visit["person_id"], photos.phash(selfie))
     await people_store.drop_reference_photos(db, visit["person_id"])
+    if visit["type"] not in INTERVALS:  # a repair or a rescue has no TSG checklist
+        return await store.update_visit(db, visit["_id"], {"$set": {"step": "photos", "face_ok": True,
+                                                                    "due_codes": []}})
     items = await due_items(db, visit, config)
     return await store.update_visit(db, visit["_id"], {"$set": {"step": "checklist", "face_ok": True,
                                                                 "due_codes": [i.code for i in items]}})
@@ -137,7 +155,7 @@ async def due_items(db, visit, config):
     """Return the checklist items of the visit's type and of every longer interval the history makes due."""
     elevator = await store.find_elevator(db, visit["elevator_id"])
     records = await record_store.find_maintenance_records(db, elevator["_id"])
-    valid = [(r["date"].date(), r["interval"]) for r in records if r["valid"]]
+    valid = schedule.maintenance_visits(records)
     today = clock.now().date()
     states = schedule.all_due(valid, elevator["maintenance_start"].date(), today, config.interval_days)
     due = [d.interval for d in states if d.state(config.due_soon_days) != schedule.OK]
@@ -235,9 +253,11 @@ async def finish(db, visit, config, reasons=()):
     if duration < config.visit_min_minutes.get(visit.get("type"), 0) * 60:
         flags.append("too_short")
     reasons = sorted(set(reasons) | set(_reasons(visit, config.visit_min_photos)))
+    kind = visit.get("type") or "half_monthly"
     record = {"_id": visit["_id"], "visit_id": visit["_id"], "elevator_id": visit["elevator_id"],
               "firm_id": visit["firm_id"], "unit_id": visit["unit_id"], "date": started,
-              "interval": visit.get("type") or "half_monthly", "technician_ids": [visit["person_id"]],
+              "type": kind, "interval": kind if kind in INTERVALS else None, "report_id": visit.get("report_id"),
+              "technician_ids": [visit["person_id"]],
               "items": visit["items"], "valid": not reasons, "invalid_reasons": reasons, "flags": sorted(set(flags)),
               "duration_s": round(duration), "checkin": visit.get("checkin"), "checkout": visit.get("checkout"),
               "face": [{k: a[k] for k in ("ok", "distance", "reason")} for a in visit["face_attempts"]],

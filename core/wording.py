@@ -16,6 +16,9 @@ def _(message):
 WORDS = {
     "interval": {"half_monthly": _("Half-monthly"), "quarterly": _("Quarterly"),
                  "half_yearly": _("Half-yearly"), "yearly": _("Yearly")},
+    "visit_type": {"half_monthly": _("Half-monthly"), "quarterly": _("Quarterly"),
+                   "half_yearly": _("Half-yearly"), "yearly": _("Yearly"), "repair": _("Repair"),
+                   "rescue": _("Rescue")},
     "status": {"in_service": _("In service"), "under_maintenance": _("Under maintenance"),
                "out_of_service": _("Out of service")},
     "reason": {"no_location_checkin": _("no location check-in"),
