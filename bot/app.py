@@ -7,7 +7,7 @@ import signal
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot import repair, start, today, visit
+from bot import history, repair, start, today, visit
 from bot.texts import _, lang_of, say
 from core import clock
 from core.store import technicians as store
@@ -41,6 +41,7 @@ def build_application(config, db, polling=False):
     application.add_handler(TypeHandler(Update, update_seen), group=-1)
     start.add_handlers(application)
     today.add_handlers(application)
+    history.add_handlers(application)
     visit.add_handlers(application)
     repair.add_handlers(application)
     application.add_error_handler(error_raised)

@@ -3,6 +3,7 @@
 from geopy.distance import distance as geo_distance
 
 from core import clock, schedule
+from core.store import orgs as org_store
 from core.store import records as record_store
 from core.store import visits as visit_store
 
@@ -36,3 +37,23 @@ async def nearest_first(db, person_id):
     if near is None:
         return elevators
     return sorted(elevators, key=lambda e: geo_distance(near, (e["location"]["lat"], e["location"]["lng"])).meters)
+
+
+HISTORY_LIMIT = 10
+
+
+class NotShown(Exception):
+    """An elevator whose history a technician cannot see; the message is a reason code."""
+
+
+async def elevator_history(db, person, code, limit=HISTORY_LIMIT):
+    """Return (elevator, its latest records, {person id: name}) for a technician of its firm."""
+    elevator = await visit_store.find_elevator(db, code)
+    if elevator is None:
+        raise NotShown("unknown_elevator")
+    if elevator["firm_id"] != person["org_id"]:
+        raise NotShown("not_your_firm")
+    records = await record_store.find_maintenance_records(db, elevator["_id"], limit)
+    ids = {pid for r in records for pid in r.get("technician_ids", ())}
+    names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
+    return elevator, records, names
