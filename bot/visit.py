@@ -4,7 +4,7 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton
                       ReplyKeyboardRemove)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import repair
+from bot import correction, repair
 from bot.texts import _, say, technician, tr
 from core import rounds, visits
 from core.faces import reason_text
@@ -150,7 +150,7 @@ async def ask_item(update, context, lang, visit):
 
 async def say_record(update, lang, record):
     """Tell the technician the visit is saved, valid or not."""
-    buttons = [[b] for b in (repair.close_button(lang, record),) if b]
+    buttons = [[b] for b in (repair.close_button(lang, record), correction.correct_button(lang, record)) if b]
     # One message: the location keyboard hides itself after use, so inline buttons can take its place.
     markup = InlineKeyboardMarkup(buttons) if buttons else ReplyKeyboardRemove()
     if record["valid"]:
@@ -211,7 +211,9 @@ async def item_answered(update, context):
 
 
 async def note_received(update, context):
-    """Take a text as the note a fault needs."""
+    """Take a text as the correction being written, else as the note a fault needs."""
+    if await correction.text_received(update, context):
+        return
     await step(update, context, visits.add_note, update.effective_message.text)
 
 

@@ -63,3 +63,25 @@ async def confirm_maintenance_record(db, record_id, confirmation):
     oid = _object_id(record_id)
     if oid:
         await db.maintenance_records.update_one({"_id": oid, "confirmed": None}, {"$set": {"confirmed": confirmation}})
+
+
+async def find_latest_record_of(db, person_id):
+    """Return the latest maintenance record naming a person (by visit date, then by saving time), or None."""
+    return await db.maintenance_records.find_one({"technician_ids": person_id},
+                                                 sort=[("date", -1), ("created_at", -1)])
+
+
+async def save_pending_correction(db, person_id, record_id, now):
+    """Note that a person is writing a correction of a record (one at a time)."""
+    await db.pending_corrections.replace_one({"_id": person_id}, {"_id": person_id, "record_id": record_id,
+                                                                  "at": now}, upsert=True)
+
+
+async def find_pending_correction(db, person_id, since):
+    """Return a person's correction started after since, or None."""
+    return await db.pending_corrections.find_one({"_id": person_id, "at": {"$gt": since}})
+
+
+async def take_pending_correction(db, person_id, since):
+    """Remove and return a person's correction started after since, or None (another process took it)."""
+    return await db.pending_corrections.find_one_and_delete({"_id": person_id, "at": {"$gt": since}})
