@@ -10,6 +10,11 @@ from core.i18n import LANGUAGES
 from core.store import technicians as store
 
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
+# By whether the person is a using unit's safety officer (they confirm records) or a technician.
+WELCOME = {
+    False: _("Welcome, %(name)s. Your Telegram account is linked. Send /checkin when you arrive at an elevator."),
+    True: _("Welcome, %(name)s. Your Telegram account is linked: you will be asked here to confirm maintenance records."),
+}
 
 
 async def start_command(update, context):
@@ -28,8 +33,7 @@ async def start_command(update, context):
     if person is None:
         await say(update, lang, _("This invite link is not valid: it was used already or has expired. Ask your firm for a new one."))
         return
-    await say(update, lang, _("Welcome, %(name)s. Your Telegram account is linked. Send /checkin when you arrive at an elevator."),
-              name=person["name"])
+    await say(update, lang, WELCOME["safety_officer" in person.get("roles", ())], name=person["name"])
 
 
 async def language_command(update, context):

@@ -4,7 +4,7 @@ A sweep asks for one `daily_round` job per local date (keyed by the date, once),
 runs once a day however many processes sweep, and runs at the first sweep after downtime.
 """
 
-from core import clock, jobs, schedule
+from core import clock, confirmations, jobs, schedule
 from core.notify.compose import compose
 from core.i18n import translations
 from core.notify.deliveries import record_notification
@@ -63,6 +63,7 @@ async def run_daily_round(db, config, payload):
         place = " ".join(filter(None, (elevator.get("address"), elevator.get("building"))))
         await _notify(db, f"{elevator['_id']}:{kind}:{payload['date']}", kind, elevator,
                       {"code": elevator["_id"], "place": place, "due": due.due.isoformat()})
+    await confirmations.list_unconfirmed(db, payload["date"], config)
     numbers = {"overdue": counts[schedule.OVERDUE], "soon": counts[schedule.DUE_SOON], "days": config.due_soon_days}
     await _notify(db, f"digest:{payload['date']}", "digest", None,
                   lambda lang: {"date": payload["date"], "summary": translations(lang).ugettext(SUMMARY) % numbers})

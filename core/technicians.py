@@ -82,3 +82,21 @@ async def redeem(db, token, telegram_user_id, lang):
         return None
     await store.link_account(db, telegram_user_id, used["person_id"], lang)
     return await store.find_person(db, used["person_id"])
+
+
+async def add_officer(db, unit, name, phone):
+    """Store a using unit's safety officer, who confirms records in Telegram; return (person id, invite token)."""
+    if unit is None:
+        raise EnrolmentError("no such using unit")
+    if not name.strip():
+        raise EnrolmentError("a name is needed")
+    if not PHONE.match(phone):
+        raise EnrolmentError(f"{phone!r} is not a phone number")
+    if await store.find_person_by_phone(db, phone):
+        raise EnrolmentError(f"a person with phone {phone} is already enrolled")
+    person = {"name": name.strip(), "org_id": unit["_id"], "roles": ["safety_officer"], "phone": phone}
+    for _attempt in range(5):
+        person["_id"] = await _next_person_id(db)
+        if await store.insert_person(db, person):
+            return person["_id"], await invite(db, person["_id"])
+    raise EnrolmentError("could not allocate a person id; try again")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from core.config import Config, ConfigError
 from core.store import embedded
-from portal import cli_apikeys, cli_bot, cli_contacts, cli_technicians
+from portal import cli_apikeys, cli_bot, cli_contacts, cli_officers, cli_technicians
 
 
 def _db_port():
@@ -267,6 +267,7 @@ def parser():
     cli_contacts.add_parser(sub)
     cli_apikeys.add_parser(sub)
     cli_technicians.add_parser(sub)
+    cli_officers.add_parser(sub)
     cli_bot.add_parser(sub)
     return top
 

@@ -33,15 +33,18 @@ def delivery_id(notification_id, recipient):
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-async def record_notification(db, notification_id, kind, elevator, compose, clock=utcnow):
+async def record_notification(db, notification_id, kind, elevator, compose, clock=utcnow, addressees=None):
     """Write one pending delivery per recipient of a kind of message; return their ids.
 
     compose(lang, copy) returns the Message for a reader of that language (copy: they are
-    told for information). Recording the same notification again adds nothing.
+    told for information). Recording the same notification again adds nothing. addressees,
+    when given, replace the routing's (a person reached directly, e.g. in their Telegram chat).
     """
     now = clock()
     docs = []
-    for seq, addressee in enumerate(await resolve(db, kind, elevator)):
+    if addressees is None:
+        addressees = await resolve(db, kind, elevator)
+    for seq, addressee in enumerate(addressees):
         recipient = addressee.recipient
         message = compose(recipient.lang, addressee.copy)
         docs.append({"_id": delivery_id(notification_id, recipient), "notification_id": notification_id,

@@ -33,6 +33,14 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Button:
+    """A one-tap answer a chat channel can offer under a message (Telegram's callback button)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
 class Message:
     """One notification, already in its reader's language; text is plain, html optional."""
 
@@ -42,18 +50,21 @@ class Message:
     kind: str = ""
     html: str | None = None
     links: tuple[Link, ...] = field(default_factory=tuple)
+    buttons: tuple[Button, ...] = field(default_factory=tuple)  # channels without buttons use the links
 
     def to_doc(self):
         """Return the message as a document for storage."""
         return {"subject": self.subject, "text": self.text, "lang": self.lang, "kind": self.kind,
-                "html": self.html, "links": [{"label": k.label, "url": k.url} for k in self.links]}
+                "html": self.html, "links": [{"label": k.label, "url": k.url} for k in self.links],
+                "buttons": [{"label": b.label, "data": b.data} for b in self.buttons]}
 
     @classmethod
     def from_doc(cls, doc):
         """Rebuild a stored message."""
         links = tuple(Link(k["label"], k["url"]) for k in doc.get("links") or ())
+        buttons = tuple(Button(b["label"], b["data"]) for b in doc.get("buttons") or ())
         return cls(doc["subject"], doc["text"], doc.get("lang", "zh_Hans"), doc.get("kind", ""),
-                   doc.get("html"), links)
+                   doc.get("html"), links, buttons)
 
     def plain(self):
         """Return the text with the links written out after it."""

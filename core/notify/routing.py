@@ -32,6 +32,7 @@ ROUTES = {
     "unacknowledged": (Route("firm", kind=FALLBACK), Route("regulator", copy=True)),
     "not_fixed": (Route("firm"), Route("regulator", copy=True)),
     "confirmation": (Route("unit"),),
+    "unconfirmed": (Route("unit", kind="confirmation"),),
     "reminder": (Route("firm"),),
     "overdue": (Route("firm"), Route("unit")),
     "digest": (Route("regulator"),),

@@ -21,7 +21,9 @@ INDEXES = {
     "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                             IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date"),
                             # A person's change reaches the pages whose records name them.
-                            IndexModel([("technician_ids", ASCENDING)], name="technician")],
+                            IndexModel([("technician_ids", ASCENDING)], name="technician"),
+                            # The daily round's list of records the using unit has not confirmed.
+                            IndexModel([("confirmed", ASCENDING), ("created_at", ASCENDING)], name="unconfirmed")],
     "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
     "supervisions": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                      IndexModel([("firm_id", ASCENDING)], name="firm")],

@@ -85,3 +85,10 @@ async def find_pending_correction(db, person_id, since):
 async def take_pending_correction(db, person_id, since):
     """Remove and return a person's correction started after since, or None (another process took it)."""
     return await db.pending_corrections.find_one_and_delete({"_id": person_id, "at": {"$gt": since}})
+
+
+async def find_unconfirmed_records(db, saved_before, limit=1000):
+    """Return valid records saved by the bot before a time and still not confirmed, oldest first."""
+    query = {"confirmed": None, "created_at": {"$lt": saved_before}, "valid": True}
+    return await db.maintenance_records.find(query, {"items": 0, "face": 0, "photo_hashes": 0}) \
+        .sort("created_at", 1).limit(limit).to_list(None)

@@ -77,3 +77,11 @@ async def record_update(db, update_id, now):
     except DuplicateKeyError:
         return False
     return True
+
+
+async def find_officer_accounts(db, unit_id):
+    """Return the linked Telegram accounts of a using unit's safety officers."""
+    officers = await db.people.distinct("_id", {"org_id": unit_id, "roles": "safety_officer"})
+    if not officers:
+        return []
+    return await db.telegram_accounts.find({"person_id": {"$in": officers}}).to_list(None)

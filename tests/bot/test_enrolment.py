@@ -72,3 +72,18 @@ def test_it_refuses_a_photo_without_a_face_with_the_reason(env, tmp_path, capsys
 def test_it_refuses_a_photo_of_two_people(env, tmp_path, capsys):
     with pytest.raises(SystemExit, match="more than one face"):
         enrol(tmp_path, capsys, samples.two_people())
+
+
+def test_it_adds_a_safety_officer_and_prints_a_one_time_invite(env, capsys):
+    async def seed():
+        store = await open_store(env)
+        await store.db.units.insert_one({"_id": "U01", "name": "示例物业"})
+        await store.close()
+
+    asyncio.run(seed())
+    main(["officers", "add", "--unit", "U01", "--name", "陈安全", "--phone", "13900000100"])
+    assert re.search(r"https://t\.me/liftwatch_test_bot\?start=\S+", capsys.readouterr().out)
+    person = asyncio.run(_read(env, "people", {"phone": "13900000100"}))
+    assert person["org_id"] == "U01" and person["roles"] == ["safety_officer"]
+    with pytest.raises(SystemExit, match="no such using unit"):
+        main(["officers", "add", "--unit", "U99", "--name", "某人", "--phone", "13900000101"])

@@ -93,6 +93,14 @@ async def test_it_upserts_only_the_equality_conditions_of_the_filter(store):
     assert (await coll.find_one({"code": "A"}))["created"] == MOMENT
 
 
+async def test_it_leaves_a_matched_document_alone_on_an_upsert_of_only_set_on_insert(store):
+    coll = store.db.once
+    await coll.insert_one({"key": "daily:1", "state": "done"})
+    for upsert in (coll.update_one, lambda f, u, upsert: coll.bulk_write([UpdateOne(f, u, upsert=upsert)])):
+        await upsert({"key": "daily:1"}, {"$setOnInsert": {"state": "pending"}}, upsert=True)
+    assert await coll.find_one({}, {"_id": 0}) == {"key": "daily:1", "state": "done"}
+
+
 async def test_it_returns_the_document_before_or_after(store):
     coll = store.db.fam
     await coll.insert_one({"_id": "job", "state": "queued", "tries": 0})
