@@ -174,6 +174,9 @@ async def location_received(update, context):
     person, lang = await technician(update, context)
     if person is None:
         return
+    if location["edited"]:  # a live location moving: never a check-in or a check-out, whatever the step
+        await refuse(update, lang, visits.Refused("live"))
+        return
     visit = await visit_store.find_open_visit(context.bot_data["db"], person["_id"])
     if visit is not None and visit["step"] == "checkout":
         await step(update, context, _check_out, location, config=True)

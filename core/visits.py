@@ -8,7 +8,7 @@ import datetime
 
 from geopy.distance import distance as geo_distance
 
-from core import clock, confirmations, district, faces, guard, photos, repairs, schedule
+from core import alerts, clock, confirmations, district, faces, guard, photos, repairs, schedule
 from core.worker import sweep
 from core.checklists import INTERVALS, elevator_type_for_category, load_checklist
 from core.store import records as record_store
@@ -126,6 +126,7 @@ async def take_selfie(db, visit, selfie, config):
     if photos.find_replay(selfie, earlier, config.photo_hash_distance):
         await store.update_visit(db, visit["_id"], {"$addToSet": {"flags": "selfie_replay"},
                                                     "$push": {"face_attempts": _attempt(False, None, "replay")}})
+        await alerts.face_refused(db, visit, "replay")
         raise Refused("replay")
     match = await faces.match(selfie, face["embeddings"], config.face_threshold, config.face_min_px)
     if match.reason in ("no_face", "face_too_small", "unreadable"):
@@ -135,6 +136,7 @@ async def take_selfie(db, visit, selfie, config):
         failures = sum(1 for a in visit["face_attempts"] if not a["ok"])
         if failures >= MAX_FACE_FAILURES:
             await finish(db, visit, config, ["face_mismatch"])
+            await alerts.face_refused(db, visit, "face_failed")
             raise Refused("face_failed")
         raise Refused("mismatch", left=MAX_FACE_FAILURES - failures)
     await store.push_selfie_hash(db, visit["person_id"], photos.phash(selfie))
@@ -252,6 +254,8 @@ async def finish(db, visit, config, reasons=()):
     flags = list(visit["flags"])
     if duration < config.visit_min_minutes.get(visit.get("type"), 0) * 60:
         flags.append("too_short")
+    if any(a["reason"] == "mismatch" for a in visit["face_attempts"]):
+        flags.append("face_mismatch_attempt")  # matched in the end, or not: the firm sees it tried
     reasons = sorted(set(reasons) | set(_reasons(visit, config.visit_min_photos)))
     kind = visit.get("type") or "half_monthly"
     record = {"_id": visit["_id"], "visit_id": visit["_id"], "elevator_id": visit["elevator_id"],

@@ -26,6 +26,7 @@ SUBJECTS = {
     "not_fixed": _("Reported as not fixed: {place}"),
     "confirmation": _("Maintenance record to confirm: {place}"),
     "unconfirmed": _("Maintenance records not confirmed within 7 days"),
+    "face_failed": _("Check-in refused: {place}"),
     "reminder": _("Maintenance due soon: {place}"),
     "overdue": _("Maintenance overdue: {place}"),
     "digest": _("Daily digest for {date}"),
@@ -39,6 +40,7 @@ INTROS = {
     "unacknowledged": _("Nobody acknowledged this report within 24 hours."),
     "not_fixed": _("The reporter says the problem is not fixed; the report is open again."),
     "confirmation": _("A maintenance visit was recorded; the using unit must confirm it."),
+    "face_failed": _("A technician's selfie was refused at this elevator."),
     "unconfirmed": _("These records of your elevators were saved more than 7 days ago and are still not confirmed. Please confirm them with the links you received."),
     "reminder": _("Maintenance of this elevator is due soon."),
     "overdue": _("Maintenance of this elevator is overdue."),
@@ -54,6 +56,7 @@ LABELS = {
     "people": _("People trapped"),
     "due": _("Due"),
     "summary": _("Summary"),
+    "technician": _("Technician"),
 }
 # Labels of the links a notification carries (signed links built by the caller).
 LINK_LABELS = (_("Open the report"), _("Acknowledge"), _("In progress"), _("Fixed"),

@@ -33,6 +33,7 @@ ROUTES = {
     "not_fixed": (Route("firm"), Route("regulator", copy=True)),
     "confirmation": (Route("unit"),),
     "unconfirmed": (Route("unit", kind="confirmation"),),
+    "face_failed": (Route("firm"),),
     "reminder": (Route("firm"),),
     "overdue": (Route("firm"), Route("unit")),
     "digest": (Route("regulator"),),

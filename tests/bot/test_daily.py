@@ -30,3 +30,25 @@ async def test_it_warns_of_overdue_elevators_once_a_day(store, config):
     await worker.sweep()
     await worker.drain(kinds=["daily_round"])
     assert await store.db.deliveries.count_documents({"kind": "digest"}) == 2
+
+
+async def test_it_reminds_once_a_day_with_several_workers_and_catches_up_after_downtime(store, config):
+    import asyncio
+    load_handlers()
+    codes = await load_small_district(store.db, today(TZ))  # on_time: last valid visit 4 days ago, due in 11
+    await add_contact(store.db, "F1", "reminder", "email", "plans@f1.example.com", "en")
+    workers = [Worker(store.db, config) for _ in range(3)]
+
+    async def all_sweep():
+        await asyncio.gather(*(w.sweep() for w in workers))
+        await asyncio.gather(*(w.drain(kinds=["daily_round"]) for w in workers))
+        return [d["notification_id"] for d in await store.db.deliveries.find({"kind": "reminder"}).to_list(None)]
+
+    assert not any(n.startswith(codes["on_time"]) for n in await all_sweep())  # not due soon yet
+    clock.set_time(clock.now() + datetime.timedelta(days=9))  # nine days down: due in 2 days now
+    for _ in range(2):
+        reminded = [n for n in await all_sweep() if n.startswith(codes["on_time"])]
+        assert reminded == [f"{codes['on_time']}:reminder:{today(TZ).isoformat()}"]
+    # One round for the day the worker came back on, none for the days it missed (the first day's is swept).
+    rounds = await store.db.jobs.find({"kind": "daily_round"}).to_list(None)
+    assert [(j["key"], j["state"]) for j in rounds] == [(f"daily_round:{today(TZ).isoformat()}", "done")]
