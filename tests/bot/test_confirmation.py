@@ -6,15 +6,12 @@ from urllib.parse import urlsplit
 
 from core.notify.contacts import add_contact
 from portal.app import create_app
-from tests.bot.test_visit import through_checklist, work_photo
+from tests.bot.test_repair import quick_visit
 
 
 async def test_it_asks_the_unit_to_confirm_and_the_signed_link_confirms(linked, district, store, bot_config):
     await add_contact(store.db, "U1", "confirmation", "email", "safety@u1.example.com", "en")
-    await through_checklist(linked, district["on_time"], store)
-    for name in ("coffee", "rocket", "horse"):
-        await linked.say(linked.photo(work_photo(name)))
-    assert "recorded as valid" in await linked.say(linked.location())
+    assert "recorded as valid" in await quick_visit(linked, district["on_time"])
     delivery = await store.db.deliveries.find_one({"kind": "confirmation"})
     assert delivery["org_id"] == "U1" and delivery["address"] == "safety@u1.example.com"
     url = urlsplit(delivery["message"]["links"][0]["url"])
@@ -49,10 +46,7 @@ async def test_it_asks_the_linked_safety_officer_in_telegram_and_one_tap_confirm
     from core.notify.deliveries import deliver
     await add_contact(store.db, "U1", "confirmation", "email", "safety@u1.example.com", "en")
     person_id, officer = await link_officer(store, telegram)
-    await through_checklist(linked, district["on_time"], store)
-    for name in ("coffee", "rocket", "horse"):
-        await linked.say(linked.photo(work_photo(name)))
-    assert "recorded as valid" in await linked.say(linked.location())
+    assert "recorded as valid" in await quick_visit(linked, district["on_time"])
     deliveries = await store.db.deliveries.find({"kind": "confirmation"}).to_list(None)
     assert [(d["channel"], d["address"]) for d in deliveries] == [("telegram", "7100")]  # not the email contact
     settings = NotifySettings(telegram_token=telegram.token, telegram_api_url=telegram.url)

@@ -19,6 +19,15 @@ async def photos_and_checkout(chat):
     return await chat.say(chat.location())
 
 
+async def quick_visit(chat, code, kind="rescue"):
+    """Go through a whole visit with no checklist (a rescue, or a repair of no report); return the last reply."""
+    assert "What kind of visit" in await chat.say(chat.command(f"/start v_{code}"))
+    assert "share your current location" in await chat.say(chat.tap(f"t:{kind}"))
+    assert "selfie" in await chat.say(chat.location())
+    assert "Send photos" in await chat.say(chat.photo(selfie()))
+    return await photos_and_checkout(chat)
+
+
 async def test_it_links_a_repair_to_its_fault_report_and_closes_it(linked, district, store):
     code = district["on_time"]
     report = await fault_report(store, code)

@@ -158,7 +158,11 @@ async def test_it_asks_the_longer_intervals_items_the_history_makes_due(linked, 
 async def test_it_flags_a_reused_work_photo(linked, district, store):
     from core import photos
     await store.db.work_photos.insert_one({"firm_id": "F1", "hash": photos.phash(work_photo("coffee"))})
-    await through_checklist(linked, district["on_time"], store)
+    # A rescue visit: work photos are checked on every kind of visit, and it has no checklist to go through.
+    await linked.say(linked.command(f"/start v_{district['on_time']}"))
+    await linked.say(linked.tap("t:rescue"))
+    await linked.say(linked.location())
+    await linked.say(linked.photo(selfie()))
     for name in ("coffee", "rocket", "horse"):
         await linked.say(linked.photo(work_photo(name)))
     assert "recorded as valid" in await linked.say(linked.location())
