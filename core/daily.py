@@ -8,8 +8,11 @@ from core import clock, confirmations, jobs, schedule
 from core.notify.compose import compose
 from core.i18n import translations
 from core.notify.deliveries import record_notification
+from core.notify.message import Recipient
+from core.notify.routing import Addressee
 from core.store import elevators as elevator_store
 from core.store import records as record_store
+from core.store import technicians as people_store
 from core.timeutil import local_date
 from core.worker import handler, sweep
 
@@ -39,18 +42,26 @@ async def pressing_due(db, elevator, today, config):
     return min(schedule.all_due(valid, start, today, config.interval_days), key=lambda d: d.days_left)
 
 
-async def _notify(db, notification_id, kind, elevator, facts):
+async def _notify(db, notification_id, kind, elevator, facts, addressees=None):
     """Record one notification (facts, or facts(lang)) and hand its deliveries to the worker."""
     ids = await record_notification(
         db, notification_id, kind, elevator,
-        lambda lang, copy: compose(kind, lang, facts(lang) if callable(facts) else facts, (), copy))
+        lambda lang, copy: compose(kind, lang, facts(lang) if callable(facts) else facts, (), copy),
+        addressees=addressees)
     await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids], once=True)
     return len(ids)
 
 
+async def _technicians(db, elevator):
+    """Return the elevator's technicians with a linked Telegram account, as addressees in their own chats."""
+    accounts = await people_store.find_accounts_of(db, elevator.get("technician_ids", ()))
+    return [Addressee(elevator["firm_id"], "technician", False,
+                      Recipient("telegram", str(a["_id"]), a.get("lang") or "zh_Hans")) for a in accounts]
+
+
 @handler(KIND)
 async def run_daily_round(db, config, payload):
-    """Warn of every elevator due soon (the firm) or overdue (the firm and the unit); digest to the regulator."""
+    """Warn of every elevator due soon (the firm, its technicians) or overdue (the firm, the unit); digest to the regulator."""
     today = local_date(clock.now(), config.timezone)
     counts = {schedule.DUE_SOON: 0, schedule.OVERDUE: 0}
     for elevator in await elevator_store.find_elevators(db):
@@ -61,8 +72,12 @@ async def run_daily_round(db, config, payload):
         counts[state] += 1
         kind = "overdue" if state == schedule.OVERDUE else "reminder"
         place = " ".join(filter(None, (elevator.get("address"), elevator.get("building"))))
-        await _notify(db, f"{elevator['_id']}:{kind}:{payload['date']}", kind, elevator,
-                      {"code": elevator["_id"], "place": place, "due": due.due.isoformat()})
+        facts = {"code": elevator["_id"], "place": place, "due": due.due.isoformat()}
+        await _notify(db, f"{elevator['_id']}:{kind}:{payload['date']}", kind, elevator, facts)
+        technicians = await _technicians(db, elevator) if kind == "reminder" else []
+        if technicians:
+            await _notify(db, f"{elevator['_id']}:{kind}:{payload['date']}:technicians", kind, elevator, facts,
+                          addressees=technicians)
     await confirmations.list_unconfirmed(db, payload["date"], config)
     numbers = {"overdue": counts[schedule.OVERDUE], "soon": counts[schedule.DUE_SOON], "days": config.due_soon_days}
     await _notify(db, f"digest:{payload['date']}", "digest", None,

@@ -85,3 +85,10 @@ async def find_officer_accounts(db, unit_id):
     if not officers:
         return []
     return await db.telegram_accounts.find({"person_id": {"$in": officers}}).to_list(None)
+
+
+async def find_accounts_of(db, person_ids):
+    """Return the linked Telegram accounts of some people."""
+    if not person_ids:
+        return []
+    return await db.telegram_accounts.find({"person_id": {"$in": list(person_ids)}}).to_list(None)

@@ -44,11 +44,16 @@ async def test_it_reminds_once_a_day_with_several_workers_and_catches_up_after_d
         await asyncio.gather(*(w.drain(kinds=["daily_round"]) for w in workers))
         return [d["notification_id"] for d in await store.db.deliveries.find({"kind": "reminder"}).to_list(None)]
 
+    await store.db.telegram_accounts.insert_one({"_id": 7001, "person_id": "P1", "lang": "en"})  # P1's chat
     assert not any(n.startswith(codes["on_time"]) for n in await all_sweep())  # not due soon yet
     clock.set_time(clock.now() + datetime.timedelta(days=9))  # nine days down: due in 2 days now
     for _ in range(2):
         reminded = [n for n in await all_sweep() if n.startswith(codes["on_time"])]
-        assert reminded == [f"{codes['on_time']}:reminder:{today(TZ).isoformat()}"]
+        day = f"{codes['on_time']}:reminder:{today(TZ).isoformat()}"
+        assert sorted(reminded) == [day, f"{day}:technicians"]
+    told = await store.db.deliveries.find({"kind": "reminder", "notification_id": {"$regex": "^" + codes["on_time"]}}) \
+        .to_list(None)
+    assert sorted((d["channel"], d["address"]) for d in told) == [("email", "plans@f1.example.com"), ("telegram", "7001")]
     # One round for the day the worker came back on, none for the days it missed (the first day's is swept).
     rounds = await store.db.jobs.find({"kind": "daily_round"}).to_list(None)
     assert [(j["key"], j["state"]) for j in rounds] == [(f"daily_round:{today(TZ).isoformat()}", "done")]
