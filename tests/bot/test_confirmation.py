@@ -57,6 +57,9 @@ async def test_it_asks_the_linked_safety_officer_in_telegram_and_one_tap_confirm
     record = await store.db.maintenance_records.find_one({"visit_id": {"$exists": True}})
     assert button == {"text": "Confirm", "callback_data": f"m:{record['_id']}"} and "/m/" in sent["text"]
     assert "Only a safety officer" in await linked.say(linked.tap(button["callback_data"]))
+    await store.db.people.update_one({"_id": person_id}, {"$set": {"org_id": "U2"}})  # another unit's officer
+    assert "Only a safety officer" in await officer.say(officer.tap(button["callback_data"]))
+    await store.db.people.update_one({"_id": person_id}, {"$set": {"org_id": "U1"}})
     assert "confirmed. Thank you" in await officer.say(officer.tap(button["callback_data"]))
     record = await store.db.maintenance_records.find_one({"_id": record["_id"]})
     assert record["confirmed"]["by"] == f"telegram:{person_id}"

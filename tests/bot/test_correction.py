@@ -1,6 +1,9 @@
 """Records are final: a correction is a new record linked to the old one, which stays as it was."""
 
+from dataclasses import replace
+
 from core.page_writer import rebuild_page
+from portal.app import create_app
 from tests.bot.test_repair import quick_visit
 
 
@@ -10,7 +13,7 @@ async def record_a_visit(chat, code, store):
     return await store.db.maintenance_records.find_one({"visit_id": {"$exists": True}})
 
 
-async def test_it_saves_a_correction_as_a_new_record_and_keeps_the_old(linked, district, store):
+async def test_it_saves_a_correction_as_a_new_record_and_keeps_the_old(linked, district, store, bot_config):
     code = district["on_time"]
     old = await record_a_visit(linked, code, store)
     button = linked.replies()[-1]["reply_markup"]["inline_keyboard"][-1][0]
@@ -24,6 +27,10 @@ async def test_it_saves_a_correction_as_a_new_record_and_keeps_the_old(linked, d
     page = await rebuild_page(store.db, code)
     rows = [(r["correction"], r["corrected"]) for r in page["maintenance"][:2]]
     assert sorted(rows) == [(False, True), (True, False)]
+    app = create_app(replace(bot_config, worker_in_serve=False, page_cache_seconds=0))
+    async with app.test_app():
+        shown = await (await app.test_client().get(f"/e/{code}?lang=en")).get_data(as_text=True)
+    assert "correction of an earlier record" in shown and "corrected by a later record" in shown
     history = await linked.say(linked.command(f"/history {code}"))
     assert "correction of an earlier record: 第2项应为已调整" in history
     # A text now is no correction: nothing is pending any more.
