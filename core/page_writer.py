@@ -20,9 +20,9 @@ from core.store import page_revisions as revision_store
 from core.store import records as record_store
 from core.store import tallies as tally_store
 from core.timeutil import local_date
-from core.worker import handler, sweep
+from core.worker import handler, own_lane, sweep
 
-PAGE = "page"
+PAGE = own_lane("page")
 _DEFAULT_CONFIG = Config()
 
 

@@ -7,7 +7,8 @@ INDEXES = {
     # unique index on the `codes` array (the embedded server cannot enforce multikey uniqueness).
     "elevators": [IndexModel([("codes", ASCENDING)], name="codes"),
                   IndexModel([("firm_id", ASCENDING)], name="firm"),
-                  IndexModel([("unit_id", ASCENDING)], name="unit")],
+                  IndexModel([("unit_id", ASCENDING)], name="unit"),
+                  IndexModel([("technician_ids", ASCENDING)], name="technician")],
     # Firm pages: the list sorted by maintenance due date (most overdue first), and counts by
     # state as range queries on the stored due dates (core/standing.py, firm_counts).
     "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),
@@ -48,6 +49,8 @@ INDEXES = {
     "jobs": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique"),
              # claim_job: {state: pending, due <= now} sorted by due.
              IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="state_due"),
+             # claim_job of one kind (a worker's lane of its own, core/worker.py): {kind, state, due <= now}.
+             IndexModel([("kind", ASCENDING), ("state", ASCENDING), ("due", ASCENDING)], name="kind_state_due"),
              # remove_done_jobs and the failed list of `liftwatch jobs`.
              IndexModel([("state", ASCENDING), ("finished_at", ASCENDING)], name="state_finished")],
     # Telegram's retries of one update: its id is the _id; forgotten after a week.
@@ -68,3 +71,6 @@ async def ensure_indexes(db):
     """Create every index the application relies on; existing ones are left alone."""
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)
+
+SERVES = {}
+FULL_SCANS = {"core.store.technicians.find_person_ids": "x", "core.store.meta.holds_elevators": "x", "core.store.jobs.count_jobs": "x"}
