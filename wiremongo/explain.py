@@ -6,10 +6,10 @@ A find or count also runs, and reports what it read (`executionStats`); the othe
 planned only, as MongoDB's "queryPlanner" verbosity does, so explaining a write changes nothing.
 """
 
-from wiremongo import aggregation, reads
+from wiremongo import aggregation, query, reads
 from wiremongo.errors import CommandError, bad_value
 from wiremongo.matching import check_filter
-from wiremongo.options import check_fields, collection_name, document
+from wiremongo.options import check_fields, check_hint_type, collection_name, document, number
 from wiremongo.planner import plan
 from wiremongo.scan import Stats
 
@@ -40,8 +40,13 @@ def _executed(ctx, db_name, inner, kind):
         returned = sum(1 for _ in docs)
         filter_doc, sort = inner.get("filter") or {}, inner.get("sort")
     else:
-        ns, returned = f"{db_name}.{inner['count']}", reads.cmd_count(ctx, db_name, inner)["n"]
-        filter_doc, sort = inner.get("query") or {}, None
+        check_fields(inner, {"query", "skip", "limit", "hint", "fields"})
+        name, filter_doc, sort = collection_name(db_name, inner), check_filter(document(inner, "query") or {}), None
+        db = ctx.database(db_name)
+        coll = db.collection(name) if db is not None else None
+        ns = f"{db_name}.{name}"
+        returned = query.count(db, coll, filter_doc, number(inner, "skip"), abs(number(inner, "limit")),
+                               check_hint_type(inner.get("hint")), stats)
     return {"queryPlanner": _planner(ctx, db_name, ns.split(".", 1)[1], filter_doc, sort, inner.get("hint")),
             "executionStats": {"nReturned": returned, "totalDocsExamined": stats.docs,
                                "totalKeysExamined": stats.keys}}
