@@ -126,8 +126,9 @@ async def org_calls(db, day, now):
     await tally_store.find_tally(db, "F1")
     await contact_store.find_contacts(db)
     await contact_store.find_contacts(db, "F1")
-    await contact_store.upsert_contact(db, {"org_id": "F1", "kind": "fault", "channel": "email",
-                                            "address": "duty@f1.example", "lang": "en"})
+    contact = {"org_id": "F1", "kind": "fault", "channel": "email", "address": "duty@f1.example", "lang": "en"}
+    await contact_store.upsert_contact(db, contact)
+    await contact_store.upsert_contacts(db, [contact])
     await contact_store.find_contacts_of_kinds(db, ["F1", "U1"], ["fault"])
     await contact_store.delete_contacts(db, "F1", "fault", "email", "duty@f1.example")
     await meta_store.find_meta(db, "demo")
