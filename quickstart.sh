@@ -22,4 +22,7 @@ fi
 .venv/bin/python -m pip install -q -e '.[embedded,faces]'
 
 [ "${1:-}" = "--install-only" ] && exit 0
+# The demo's notifications are printed here unless SMTP and the other channels are configured
+# (LIFTWATCH_NOTIFY_CONSOLE=0 sends them for real; README, Notifications).
+export LIFTWATCH_NOTIFY_CONSOLE="${LIFTWATCH_NOTIFY_CONSOLE:-1}"
 exec .venv/bin/liftwatch serve --demo

@@ -7,8 +7,7 @@ See docs/jobs.md.
 
 import contextlib
 import datetime
-
-from bson import ObjectId
+import secrets
 
 from core import clock
 from core.store import jobs as job_store
@@ -26,7 +25,7 @@ class PermanentError(Exception):
 
 def job(kind, payload, *, key=None, due=None):
     """Return a job request; without a key it gets a unique one, so it is never merged."""
-    return {"kind": kind, "payload": payload, "key": key or f"{kind}:{ObjectId()}",
+    return {"kind": kind, "payload": payload, "key": key or f"{kind}:{secrets.token_hex(12)}",
             "due": due or clock.now(), "now": clock.now()}
 
 
@@ -58,7 +57,7 @@ async def owing(db, requests):
     if not requests:
         yield
         return
-    key = f"{INTENT}:{ObjectId()}"
+    key = f"{INTENT}:{secrets.token_hex(12)}"
     await job_store.upsert_jobs(db, [job(INTENT, {"jobs": [_plain(r) for r in requests]}, key=key,
                                          due=clock.now() + INTENT_GRACE)])
     try:

@@ -9,10 +9,10 @@ import datetime
 import importlib
 import logging
 import os
+import secrets
 import socket
 import time
 
-from bson import ObjectId
 
 from core import clock, jobs
 from core.store import jobs as job_store
@@ -83,7 +83,7 @@ class Worker:
         load_handlers()
         self.db = db
         self.config = config
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{str(ObjectId())[-6:]}"
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
     async def run_one(self, kinds=None):
         """Claim the job due first (of kinds, or any) and run it; return it, or None when none is due."""

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import os
 import signal
 import socket
@@ -110,7 +111,7 @@ def _run_hypercorn(config):
     hyper.backlog = config.backlog
     hyper.keep_alive_timeout = config.keep_alive_seconds
     hyper.accesslog = None
-    hyper.errorlog = "-"
+    hyper.errorlog = logging.getLogger("hypercorn.error")  # through our handler, at LIFTWATCH_LOG_LEVEL
     if sys.platform != "win32":
         hyper.worker_class = "uvloop"
     print(f"liftwatch portal on http://{config.host}:{config.port}/", flush=True)
@@ -271,9 +272,23 @@ def parser():
     return top
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _setup_logging():
+    """Log with time and level at LIFTWATCH_LOG_LEVEL; never the HTTP clients' URLs, which carry the bot token."""
+    level = os.environ.get("LIFTWATCH_LOG_LEVEL", "WARNING").upper()
+    if level not in LOG_LEVELS:
+        fail(f"LIFTWATCH_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv=None):
     """Run the liftwatch command line."""
     args = parser().parse_args(argv)
+    _setup_logging()
     try:
         args.func(args)
     except ConfigError as exc:

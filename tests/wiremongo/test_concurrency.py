@@ -10,7 +10,8 @@ def test_it_answers_finds_while_a_long_aggregate_runs(cmds):
     docs = [{"_id": i, "name": f"elevator {i}", "firm": f"F{i % 50}"} for i in range(30_000)]
     for start in range(0, len(docs), 5_000):
         ok(cmds.run("t", {"insert": "e", "documents": docs[start:start + 5_000]}))
-    # $addFields sends the rest of the pipeline to mongomock: about 0.6 s alone, time for many finds.
+    # $addFields sends the rest of the pipeline to mongomock: 0.4-0.7 s here, time for many finds
+    # (the floor below is lower, for faster machines).
     pipeline = [{"$match": {"name": {"$regex": "elevator [0-9]+"}}}, {"$addFields": {"x": "$name"}},
                 {"$group": {"_id": "$firm", "n": {"$sum": 1}}}, {"$sort": {"n": -1}}]
     finished = []
@@ -31,7 +32,7 @@ def test_it_answers_finds_while_a_long_aggregate_runs(cmds):
         slowest = max(slowest, time.monotonic() - started)
         answered += 1
     worker.join()
-    assert finished[0] > 0.5, "the aggregate must run long enough to overlap"
+    assert finished[0] > 0.2, "the aggregate must run long enough to overlap"
     # Had the finds waited for the aggregate, one would have taken about as long as it did;
     # the bound is loose because the test machine is shared (load averages of 9 on 2 cores).
     assert answered >= 5 and slowest < finished[0] / 3, (answered, slowest, finished)
