@@ -40,14 +40,18 @@ from pathlib import Path
 # bench/ is no package: its sibling modules import from this script's folder, however it is started.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cpu import cpu_seconds, descendants, load_cpu, machine_busy  # noqa: E402
-from figures import print_extras, print_side_by_side  # noqa: E402
-from load import HEADERS, HOST, run_asyncio, run_wrk  # noqa: E402
+from figures import print_cached, print_extras, print_side_by_side  # noqa: E402
+from load import HOST, run_asyncio, run_wrk  # noqa: E402
+from pages import check_page, firm_page_ms, largest_firm, rss_mb  # noqa: E402
+from writes import write_to_page_ms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP_SECONDS = 2
+MAX_CACHE_WARMUP_SECONDS = 300
 START_TIMEOUT = 180
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 50.0
+FIRM_PAGE_SIZE = 50  # core.public.FIRM_PAGE_SIZE
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Result:
     p99_ms: float
     non2xx: int
     socket_errors: int
+    hits: int
     cpu: dict  # CPU seconds: portal (one per busy process), db, load (wrk and this script), other
 
     @property
@@ -85,8 +90,9 @@ def free_port():
 class Portal:
     """`liftwatch serve --demo` in its own process group, on a temporary data directory."""
 
-    def __init__(self, workers, workdir, size=None):
+    def __init__(self, workers, workdir, size=None, cache_seconds="0"):
         self.workers = workers
+        self.cache_seconds = cache_seconds
         self.workdir = Path(workdir)
         self.size = size  # (elevators, years), or None for the classic district
         self.port = free_port()
@@ -99,7 +105,8 @@ class Portal:
         env = {k: v for k, v in os.environ.items() if k != "LIFTWATCH_MONGODB_URI"}
         env.update(LIFTWATCH_DATA_DIR=str(self.workdir / "var"), LIFTWATCH_HOST=HOST,
                    LIFTWATCH_PORT=str(self.port), LIFTWATCH_WORKERS=str(self.workers),
-                   LIFTWATCH_PUBLIC_URL=self.base, PYTHONUNBUFFERED="1")
+                   LIFTWATCH_PUBLIC_URL=self.base, LIFTWATCH_PAGE_CACHE_SECONDS=self.cache_seconds,
+                   PYTHONUNBUFFERED="1")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         return env
 
@@ -119,10 +126,10 @@ class Portal:
     def base(self):
         return f"http://{HOST}:{self.port}"
 
-    def start(self):
-        """Start the server and wait until /healthz answers 200."""
+    def start(self, build=True):
+        """Start the server (building the large district first) and wait until /healthz answers 200."""
         env = self.environment()
-        if self.size:
+        if self.size and build:
             self.build()
         cmd = [sys.executable, "-m", "portal.cli", "serve"] + ([] if self.size else ["--demo"])
         with open(self.log_path, "w") as log:
@@ -187,16 +194,23 @@ def _signal_group(pgid, signum=0):
 # -- what to load ---------------------------------------------------------------------
 
 
+def database_uri(portal):
+    """Return the URI of the portal's embedded database."""
+    sys.path.insert(0, str(ROOT))
+    from wiremongo.datadir import DataDir
+    from wiremongo.launcher import socket_uri
+
+    return socket_uri(DataDir(portal.workdir / "var").read_state()["socket"])
+
+
 def district_facts(portal):
     """Read every elevator's primary code and each firm's elevator count from the portal's database."""
     sys.path.insert(0, str(ROOT))
     from core.config import Config
     from core.store.client import open_store
     from core.store.elevators import find_elevator_ids
-    from wiremongo.datadir import DataDir
-    from wiremongo.launcher import socket_uri
 
-    uri = socket_uri(DataDir(portal.workdir / "var").read_state()["socket"])
+    uri = database_uri(portal)
 
     async def read():
         store = await open_store(Config(), uri=uri, create_indexes=False)
@@ -210,28 +224,11 @@ def district_facts(portal):
     return asyncio.run(read())
 
 
-def check_page(base, path):
-    """Fetch one page as a phone would; return its size on the wire, or raise if it is wrong."""
-    request = urllib.request.Request(base + path, headers=HEADERS)
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        body = reply.read()
-        encoding = reply.headers.get("Content-Encoding")
-        language = reply.headers.get("Content-Language")
-    if encoding != "gzip":
-        raise RuntimeError(f"{path} came back without gzip (Content-Encoding: {encoding})")
-    if language != "zh-Hans":
-        raise RuntimeError(f"{path} came back in {language!r}, not zh-Hans")
-    return len(body)
-
-
-# -- one worker count -----------------------------------------------------------------
-
-
 def measure(portal, scenario, paths, args, load):
     """Run one load and return its Result, with the CPU each side used."""
     tree = portal.processes()
     before, before_gen, before_all = cpu_seconds(tree), load_cpu(), machine_busy()
-    requests, seconds, p50, p99, non2xx, socket_errors = load(
+    requests, seconds, p50, p99, non2xx, socket_errors, hits = load(
         portal.base, paths, args.duration, args.connections, args.threads, portal.workdir)
     after, after_gen, after_all = cpu_seconds(tree), load_cpu(), machine_busy()
     spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
@@ -239,65 +236,64 @@ def measure(portal, scenario, paths, args, load):
            "db": sum(s for pid, s in spent.items() if tree[pid] == "db"), "load": after_gen - before_gen}
     # Whatever else ran on the machine meanwhile: a busy neighbour makes the figures noisy.
     cpu["other"] = max(0.0, after_all - before_all - sum(spent.values()) - cpu["load"])
-    return Result(scenario, requests, seconds, p50, p99, non2xx, socket_errors, cpu)
-
-
-def firm_page_ms(base, firm_id, times=20):
-    """Fetch a firm's page `times` times in a row; return (median ms, slowest ms)."""
-    spent = []
-    for _ in range(times):
-        began = time.perf_counter()
-        check_page(base, f"/firms/{firm_id}")
-        spent.append((time.perf_counter() - began) * 1000)
-    spent.sort()
-    return spent[len(spent) // 2], spent[-1]
-
-
-def largest_firm(portal):
-    """Return (firm id, elevators) of the firm with the most elevators."""
-    return max(portal.firm_sizes.items(), key=lambda item: item[1])
-
-
-def rss_mb(portal):
-    """Return the resident memory of the server's processes, in MB, by kind."""
-    found = {}
-    for pid, kind in portal.processes().items():
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-        found.setdefault(kind, []).append(kb / 1024)
-    return found
+    return Result(scenario, requests, seconds, p50, p99, non2xx, socket_errors, hits, cpu)
 
 
 def bench_workers(workers, args, load, size=None, workdir=None):
-    """Serve a district with this many workers, load both pages; return (elevator, static, extras)."""
+    """Serve a district with this many workers, uncached then cached; return (elevator, static, extras)."""
     with contextlib.ExitStack() as stack:
         workdir = workdir or stack.enter_context(tempfile.TemporaryDirectory(prefix="liftwatch-bench-"))
-        portal = Portal(workers, workdir, size)
-        try:
-            began = time.monotonic()
-            portal.start()
-            codes, portal.firm_sizes = district_facts(portal)
-            if not codes:
-                raise RuntimeError("the demo district has no elevators")
-            elevator_paths = [f"/e/{code}" for code in codes]
-            sizes = (check_page(portal.base, elevator_paths[0]), check_page(portal.base, "/"))
-            print(f"\nworkers={workers}: portal up in {time.monotonic() - began:.1f} s on {portal.base}, "
-                  f"{len(codes)} elevator codes; gzip bytes on the wire: elevator {sizes[0]}, static {sizes[1]}",
-                  flush=True)
-            warm = argparse.Namespace(**{**vars(args), "duration": WARMUP_SECONDS})
-            measure(portal, "warm-up", elevator_paths + ["/"], warm, load)
-            elevator = measure(portal, "elevator /e/<code>", elevator_paths, args, load)
-            static = measure(portal, "static /", ["/"], args, load)
-            firm_id, firm_elevators = largest_firm(portal)
-            extras = {"elevators": len(codes), "build_s": portal.build_seconds, "firm": firm_id,
-                      "firm_elevators": firm_elevators, "firm_ms": firm_page_ms(portal.base, firm_id),
-                      "rss_mb": rss_mb(portal)}
-            return elevator, static, extras
-        finally:
-            portal.stop()
+        elevator, static, extras, codes = bench_uncached(workers, args, load, size, workdir)
+        extras["cached"] = bench_cached(workers, args, load, size, workdir, codes, elevator.rate)
+        return elevator, static, extras
+
+
+def bench_uncached(workers, args, load, size, workdir):
+    """With the page cache off: load both pages, time firm pages and a write; return (…, codes)."""
+    portal = Portal(workers, workdir, size)
+    try:
+        began = time.monotonic()
+        portal.start()
+        codes, portal.firm_sizes = district_facts(portal)
+        if not codes:
+            raise RuntimeError("the demo district has no elevators")
+        elevator_paths = [f"/e/{code}" for code in codes]
+        sizes = (check_page(portal.base, elevator_paths[0]), check_page(portal.base, "/"))
+        print(f"\nworkers={workers}: portal up in {time.monotonic() - began:.1f} s on {portal.base}, "
+              f"{len(codes)} elevator codes; gzip bytes on the wire: elevator {sizes[0]}, static {sizes[1]}",
+              flush=True)
+        warm = argparse.Namespace(**{**vars(args), "duration": WARMUP_SECONDS})
+        measure(portal, "warm-up", elevator_paths + ["/"], warm, load)
+        elevator = measure(portal, "elevator /e/<code>", elevator_paths, args, load)
+        static = measure(portal, "static /", ["/"], args, load)
+        firm_id, firm_elevators = largest_firm(portal)
+        last_page = max(1, -(-firm_elevators // FIRM_PAGE_SIZE))
+        extras = {"elevators": len(codes), "build_s": portal.build_seconds, "firm": firm_id,
+                  "firm_elevators": firm_elevators, "firm_ms": firm_page_ms(portal.base, firm_id),
+                  "firm_last_page": last_page, "firm_last_ms": firm_page_ms(portal.base, firm_id, last_page),
+                  "write": write_to_page_ms(database_uri(portal), portal.base, codes), "rss_mb": rss_mb(portal)}
+        return elevator, static, extras, codes
+    finally:
+        portal.stop()
+
+
+def bench_cached(workers, args, load, size, workdir, codes, uncached_rate):
+    """With the page cache on: warm it over every code, then load; return the hit rate and latencies."""
+    cache_seconds = os.environ.get("LIFTWATCH_PAGE_CACHE_SECONDS") or "1.0"
+    portal = Portal(workers, workdir, size, cache_seconds=cache_seconds if float(cache_seconds) > 0 else "1.0")
+    try:
+        portal.start(build=False)
+        paths = [f"/e/{code}" for code in codes]
+        # Long enough for the one-connection-per-path round robin to reach every code at least once.
+        warm_s = min(MAX_CACHE_WARMUP_SECONDS, int(1.5 * len(paths) / max(uncached_rate, 20)) + WARMUP_SECONDS)
+        warm = measure(portal, "cache warm-up", paths, argparse.Namespace(**{**vars(args), "duration": warm_s}),
+                       load)
+        cached = measure(portal, "elevator, cached", paths, args, load)
+        return {"warm_s": warm_s, "warm_requests": warm.requests, "result": cached,
+                "hit_rate": cached.hits / cached.requests if cached.requests else 0.0,
+                "cache_seconds": portal.cache_seconds, "rss_mb": rss_mb(portal)}
+    finally:
+        portal.stop()
 
 
 def _portal_cpu(seconds):
@@ -317,10 +313,7 @@ def report(workers, elevator, static, generator, args):
     ratio = elevator.rate / static.rate if static.rate else 0.0
     print(f"ratio (elevator/static req/s): {ratio:.2f} (target >= {TARGET_RATIO})")
     print(f"p99 elevator: {elevator.p99_ms:.1f} ms (target <= {TARGET_P99_MS:.0f} ms)")
-    cache = os.environ.get("LIFTWATCH_PAGE_CACHE_SECONDS", "1.0")
-    page = ("served from the page cache, which checks the summary version once per "
-            f"{cache} s; a miss is one database read, template, gzip") if float(cache) > 0 else \
-        "page cache off: one database read, template, gzip"
+    page = "page cache off (LIFTWATCH_PAGE_CACHE_SECONDS=0): one database read, template, gzip"
     print(f"baseline: the elevator page /e/<code> ({page}) is compared with "
           f"the static template page / (template and gzip, no database read) on the same server: "
           f"LIFTWATCH_WORKERS={workers}, {args.connections} connections, {args.duration} s each, "
@@ -374,6 +367,7 @@ def main(argv=None):
                 elevator, static, extras = bench_workers(workers, args, load, size, workdir)
                 report(workers, elevator, static, generator, args)
                 print_extras(elevator, extras)
+                print_cached(extras["cached"])
                 label = f"{'classic' if size is None else f'{size[0]} x {size[1]}y'}, {workers}w"
                 runs.append((label, (elevator, static, extras)))
                 failed |= bool(elevator.errors or static.errors)

@@ -8,6 +8,7 @@ the change of its share to its firm's tally (core/tally.py) and asks for the fir
 grading (core.grading), which reads that tally.
 """
 
+import asyncio
 import contextlib
 import datetime
 
@@ -20,9 +21,9 @@ from core.store import page_revisions as revision_store
 from core.store import records as record_store
 from core.store import tallies as tally_store
 from core.timeutil import local_date
-from core.worker import handler, sweep
+from core.worker import handler, own_lane, sweep
 
-PAGE = "page"
+PAGE = own_lane("page")
 _DEFAULT_CONFIG = Config()
 
 
@@ -108,12 +109,14 @@ async def _move_tallies(db, old, new):
 async def _read_and_build(db, elevator, config, stamp):
     """Read an elevator's page inputs and assemble its summary, with its share of the firm's tally."""
     read_at = clock.now()
-    unit = await org_store.find_unit(db, elevator["unit_id"])
-    firm = await org_store.find_firm(db, elevator["firm_id"])
-    maintenance = await record_store.find_maintenance_records(db, elevator["_id"])
-    inspections = await record_store.find_inspections(db, elevator["_id"], pages.INSPECTION_LIMIT)
-    # All of them, for the tally; an elevator sees a few supervision visits a year.
-    supervisions = await record_store.find_supervisions(db, elevator["_id"], limit=0)
+    # Asked together: on a busy machine each answer waits to be scheduled, and a rebuild stands
+    # between a saved record and its new page.
+    unit, firm, maintenance, inspections, supervisions = await asyncio.gather(
+        org_store.find_unit(db, elevator["unit_id"]), org_store.find_firm(db, elevator["firm_id"]),
+        record_store.find_maintenance_records(db, elevator["_id"]),
+        record_store.find_inspections(db, elevator["_id"], pages.INSPECTION_LIMIT),
+        # All of them, for the tally; an elevator sees a few supervision visits a year.
+        record_store.find_supervisions(db, elevator["_id"], limit=0))
     ids = {pid for r in maintenance[:pages.HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
     page = pages.build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config)

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 HANDLERS = {}
 SWEEPS = []
+# Kinds with a lane of their own in every running worker (core.page_writer's pages): a page a
+# passenger reads is rebuilt at once, not after a queue of deliveries or a daily round.
+LANES = []
 # Modules whose handlers and sweeps the worker loads; a new kind of job adds its module here.
 HANDLER_MODULES = ("core.page_writer", "core.grading", "core.report_jobs", "core.visits", "core.daily")
 
@@ -35,6 +38,13 @@ def register(kind, fn):
 def handler(kind):
     """Decorate an async fn(db, config, payload) as the handler of jobs of this kind."""
     return lambda fn: register(kind, fn)
+
+
+def own_lane(kind):
+    """Give jobs of this kind a lane of their own in Worker.run, beside the lane of every kind."""
+    if kind not in LANES:
+        LANES.append(kind)
+    return kind
 
 
 def sweep(fn):
@@ -126,7 +136,17 @@ class Worker:
             await fn(self.db, self.config)
 
     async def run(self, stop):
-        """Run jobs as they fall due, and the sweeps periodically, until stop is set."""
+        """Run jobs as they fall due, and the sweeps periodically, until stop is set.
+
+        One lane takes jobs of every kind and runs the sweeps; each kind in LANES has another
+        lane that takes only its jobs, so they never wait behind other work in this process.
+        Every lane claims as any worker does, so processes still share the jobs safely.
+        """
+        lanes = [self._lane(stop, None, sweeps=True)] + [self._lane(stop, (kind,)) for kind in LANES]
+        await asyncio.gather(*lanes)
+
+    async def _lane(self, stop, kinds, sweeps=False):
+        """Claim and run jobs of kinds (None: any) until stop is set; sweep too when asked."""
         woken = asyncio.Event()
         jobs.add_waker(woken)
         next_sweep = 0.0
@@ -134,10 +154,10 @@ class Worker:
             while not stop.is_set():
                 woken.clear()
                 try:
-                    if time.monotonic() >= next_sweep:
+                    if sweeps and time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + self.config.worker_sweep_seconds
                         await self.sweep()
-                    if await self.run_one() is not None:
+                    if await self.run_one(kinds) is not None:
                         continue
                 except DatabaseError as exc:
                     log.warning("worker cannot reach the database: %s", exc)

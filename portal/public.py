@@ -39,17 +39,19 @@ async def index():
 async def elevator(code):
     """Show one elevator's public page."""
     try:
-        body = await _elevator_page(normalise_code(code))
+        body, served_from = await _elevator_page(normalise_code(code))
     except (InvalidCode, NotFound) as exc:
         return await _unknown_elevator(code, isinstance(exc, InvalidCode))
-    headers = {"Cache-Control": PAGE_CACHE, "Content-Type": "text/html; charset=utf-8", "Vary": "Accept-Encoding"}
+    # X-Page-Cache (hit, miss, off) lets bench/portal.py measure the hit rate from outside.
+    headers = {"Cache-Control": PAGE_CACHE, "Content-Type": "text/html; charset=utf-8", "Vary": "Accept-Encoding",
+               "X-Page-Cache": served_from}
     if accepts_gzip(request.headers.get("Accept-Encoding", "")):
         return body, 200, {**headers, "Content-Encoding": "gzip"}
     return gzip.decompress(body), 200, headers
 
 
 async def _elevator_page(code):
-    """Return the gzip-compressed page of a normalised code, from the page cache when it is current."""
+    """Return (gzip-compressed page, hit/miss/off) of a normalised code, from the page cache when it is current."""
     cache, db = current_app.page_cache, current_app.store.db
     key = (code, g.lang, local_today(_config().timezone))
     ticket = await cache.sync(db) if cache.enabled else None
@@ -61,7 +63,8 @@ async def _elevator_page(code):
                                             bot_username=current_app.bot_username())
         body = gzip.compress(html.encode(), compresslevel=6)
         cache.put(key, body, ticket, view["page"]["_id"])
-    return body
+        return body, "miss" if cache.enabled else "off"
+    return body, "hit"
 
 
 @blueprint.get("/e/<code>/<any('rescue'):kind>")

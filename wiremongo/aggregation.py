@@ -81,7 +81,7 @@ def run_pipeline(ctx, db, coll, pipeline, hint=None):
         filter_doc, skip, limit, group_id, field = counted
         n = query.count(db, coll, filter_doc, skip, limit, hint, ctx.stats)
         return [{"_id": group_id, field: n}] if n else []
-    filter_doc, sort, skip, limit, rest = _leading(pipeline)
+    filter_doc, sort, skip, limit, rest = leading_stages(pipeline)
     docs = query.find(db, coll, filter_doc, sort, skip, limit, hint, stats=ctx.stats)
     if rest and "$group" in rest[0] and grouping.streamable(rest[0]["$group"]):
         docs, rest = grouping.group(docs, rest[0]["$group"]), rest[1:]
@@ -111,7 +111,7 @@ def _count_shape(pipeline):
     return pipeline[0]["$match"], skip, limit, group["_id"], field
 
 
-def _leading(pipeline):
+def leading_stages(pipeline):
     """Split off the leading $match, $sort, $skip and $limit the indexes can run."""
     filter_doc, sort, skip, limit, i = {}, None, 0, 0, 0
     if i < len(pipeline) and "$match" in pipeline[i]:

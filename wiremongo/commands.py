@@ -15,7 +15,7 @@ import bson
 from bson.codec_options import DatetimeConversion
 from pymongo.errors import OperationFailure
 
-from wiremongo import admin, aggregation, names, reads, writes
+from wiremongo import admin, aggregation, explain, names, reads, writes
 from wiremongo.cursors import Cursors
 from wiremongo.errors import CommandError, DataDirError
 from wiremongo.scan import Stats
@@ -48,7 +48,7 @@ class Commands:
         self._dbs = {}
         self._dbs_lock = threading.Lock()
         self._handlers = {**_SERVER, **reads.HANDLERS, **writes.HANDLERS, **admin.HANDLERS,
-                          **aggregation.HANDLERS}
+                          **aggregation.HANDLERS, **explain.HANDLERS}
         self.ttl = TTLMonitor(self, ttl_interval)
         self.ttl.start()
 

@@ -186,7 +186,8 @@ def _plan_on(index, conditions, sort, filter_doc):
     in_order, backward = _sort_order(index, eq_count, single, sort)
     result = Plan(index, ranges, backward, in_order, name=index.name)
     result.used, result.wants_sort = used, bool(sort)
-    result.exact_count = _exact(conditions, used[:eq_count], filter_doc)
+    result.exact_count = _exact(conditions, used[:eq_count], filter_doc) or \
+        _exact_with_range(conditions, used, eq_count, filter_doc, index.multikey)
     return result
 
 
@@ -219,9 +220,10 @@ def _direction(sort, directions):
     return False, False
 
 
-def _exact(conditions, eq_fields, filter_doc):
+def _exact(conditions, eq_fields, filter_doc, used=None):
     """Tell whether the key ranges hold exactly the matching documents (for counting)."""
-    if not eq_fields or set(filter_doc) != set(conditions) or set(conditions) != set(eq_fields):
+    used = eq_fields if used is None else used
+    if not used or set(filter_doc) != set(conditions) or set(conditions) != set(used):
         return False
     for field in eq_fields:
         for cond in conditions[field]:
@@ -235,6 +237,22 @@ def _exact(conditions, eq_fields, filter_doc):
                 return False
             if len(conditions[field]) != 1 or not all(_exact_value(v) for v in values):
                 return False
+    return True
+
+
+def _exact_with_range(conditions, used, eq_count, filter_doc, multikey):
+    """Tell whether equalities on a prefix and range operators on the next field are exact.
+
+    Range bounds stay within the value's type, as MongoDB's comparisons do (type bracketing),
+    so on a single-valued index every entry between them matches.
+    """
+    if multikey or len(used) != eq_count + 1 or not _exact(conditions, used[:eq_count], filter_doc, used):
+        return False
+    for cond in conditions[used[-1]]:
+        if not _is_operator_doc(cond) or not set(cond) <= set(_RANGE_OPS):
+            return False
+        if not all(_exact_value(v) and v == v for v in cond.values()):  # v == v: not NaN
+            return False
     return True
 
 

@@ -3,13 +3,14 @@
 import heapq
 import itertools
 
+import bson
 from bson.raw_bson import RawBSONDocument
 
 from wiremongo import keys
 from wiremongo.errors import CommandError
 from wiremongo.matching import matches, project
 from wiremongo.planner import plan
-from wiremongo.scan import count_keys, raw_rows, scan
+from wiremongo.scan import can_skip_keys, count_keys, raw_rows, scan
 
 MAX_SORT_BYTES = 100 * 1024 * 1024
 
@@ -20,10 +21,18 @@ def find(db, coll, filter_doc, sort=None, skip=0, limit=0, hint=None, projection
     if coll is None:
         return iter(())
     chosen = plan(coll, filter_doc, sort, hint)
-    if raw and not projection and chosen.exact_count and chosen.index is not None and (chosen.sorted or not sort):
-        # Stored BSON goes back as it is: nothing to decode, match, sort or encode again.
-        docs = (RawBSONDocument(data) for _, data in raw_rows(db, coll, chosen, conn, stats))
-        return itertools.islice(docs, skip, skip + limit if limit else None)
+    exact = chosen.exact_count and chosen.index is not None and (chosen.sorted or not sort)
+    if exact:
+        # Every entry in the ranges is a match, in order. On a single-valued index a skip passes
+        # over index entries without reading their documents, so a deep page costs what the first does.
+        index_skip = skip if can_skip_keys(chosen, sort) else 0
+        rows = (data for _, data in raw_rows(db, coll, chosen, conn, stats, index_skip))
+        rows = itertools.islice(rows, skip - index_skip, skip - index_skip + limit if limit else None)
+        if raw and not projection:
+            # Stored BSON goes back as it is: nothing to decode, match, sort or encode again.
+            return (RawBSONDocument(data) for data in rows)
+        docs = (bson.decode(data) for data in rows)
+        return (project(doc, projection) for doc in docs) if projection else docs
     docs = matching(db, coll, chosen, filter_doc, conn, stats)
     if sort and not chosen.sorted:
         docs = sort_documents(docs, sort, skip + limit if limit else None)

@@ -1,4 +1,4 @@
-"""The read commands: find, getMore, killCursors, count, distinct, explain."""
+"""The read commands: find, getMore, killCursors, count, distinct (explain: wiremongo/explain.py)."""
 
 from wiremongo import keys, query
 from wiremongo.errors import CommandError, bad_value
@@ -96,28 +96,5 @@ def cmd_distinct(ctx, db_name, cmd):
     return {"values": [values[k] for k in sorted(values)]}
 
 
-def cmd_explain(ctx, db_name, cmd):
-    """Run the explained find or count and report its plan and what it read."""
-    check_fields(cmd, {"verbosity"})
-    inner = cmd["explain"]
-    if not isinstance(inner, dict) or next(iter(inner), None) not in ("find", "count"):
-        raise CommandError("explain supports find and count in wiremongo", 115, "CommandNotSupported")
-    stats = Stats(parent=ctx.stats)
-    if "find" in inner:
-        ns, docs, _ = find_query(ctx, db_name, inner, stats)
-        returned = sum(1 for _ in docs)
-        filter_doc, sort = inner.get("filter") or {}, inner.get("sort")
-    else:
-        ns, returned = f"{db_name}.{inner['count']}", cmd_count(ctx, db_name, inner)["n"]
-        filter_doc, sort = inner.get("query") or {}, None
-    db, coll = _coll(ctx, db_name, ns.split(".", 1)[1])
-    chosen = plan(coll, filter_doc, sort, inner.get("hint")) if coll is not None else None
-    stage = {"stage": "IXSCAN" if chosen and chosen.index else "COLLSCAN",
-             "indexName": chosen.name if chosen else None, "sortInMemory": bool(sort) and not (chosen and chosen.sorted)}
-    return {"queryPlanner": {"namespace": ns, "winningPlan": stage},
-            "executionStats": {"nReturned": returned, "totalDocsExamined": stats.docs,
-                               "totalKeysExamined": stats.keys}}
-
-
 HANDLERS = {"find": cmd_find, "getMore": cmd_get_more, "killCursors": cmd_kill_cursors, "count": cmd_count,
-            "distinct": cmd_distinct, "explain": cmd_explain}
+            "distinct": cmd_distinct}

@@ -36,8 +36,12 @@ def scan(db, coll, plan, conn=None, stats=None):
         yield rid, bson.decode(raw), len(raw)
 
 
-def raw_rows(db, coll, plan, conn=None, stats=None):
-    """Yield (rid, stored BSON) along plan, each document once, counting what was read."""
+def raw_rows(db, coll, plan, conn=None, stats=None, skip=0):
+    """Yield (rid, stored BSON) along plan, each document once, counting what was read.
+
+    skip > 0 passes over that many index entries without reading their documents: only for
+    a plan whose ranges hold exactly the matches of a single-valued index (see can_skip_keys).
+    """
     stats = stats if stats is not None else Stats()
     if conn is None:
         get_conn = db.reader
@@ -46,7 +50,7 @@ def raw_rows(db, coll, plan, conn=None, stats=None):
     if plan.index is None:
         rows = _collscan(coll, get_conn, plan.backward)
     else:
-        rows = _ranges(coll, plan, get_conn)
+        rows = _ranges(coll, plan, get_conn, skip, stats)
     seen = set() if plan.index is not None and plan.index.multikey else None
     for rid, raw in rows:
         if seen is not None:
@@ -77,11 +81,18 @@ def _collscan(coll, get_conn, backward=False):
         last = rows[-1][0]
 
 
-def _ranges(coll, plan, get_conn):
+def can_skip_keys(plan, sort):
+    """Tell whether a skip can pass over index entries unread: each entry in the ranges is one match, in order."""
+    return plan.index is not None and plan.exact_count and not plan.index.multikey and (plan.sorted or not sort)
+
+
+def _ranges(coll, plan, get_conn, skip=0, stats=None):
     if plan.index is ID_INDEX:
         source, key, rid = f"{coll.table} c", "c.id", "c.rid"
+        keys_only = (coll.table, "id", "rid")
     else:
         source, key, rid = f"{plan.index.table} i JOIN {coll.table} c ON c.rid = i.rid", "i.k", "i.rid"
+        keys_only = (plan.index.table, "k", "rid")
     if plan.backward:
         sql = (f"SELECT {key}, {rid}, c.doc FROM {source} WHERE ({key}, {rid}) < (?, ?) AND {key} >= ? "
                f"ORDER BY {key} DESC, {rid} DESC LIMIT ?")
@@ -90,11 +101,35 @@ def _ranges(coll, plan, get_conn):
                f"ORDER BY {key}, {rid} LIMIT ?")
     ranges = reversed(plan.ranges) if plan.backward else plan.ranges
     for lo, hi in ranges:
-        yield from _one_range(get_conn, sql, lo, hi, plan.backward)
+        start = None
+        if skip:
+            start, skip = _skip_in_range(get_conn(), keys_only, lo, hi, skip, plan.backward, stats)
+            if start is False:
+                continue  # the whole range was skipped
+        yield from _one_range(get_conn, sql, lo, hi, plan.backward, start)
 
 
-def _one_range(get_conn, sql, lo, hi, backward):
+def _skip_in_range(conn, keys_only, lo, hi, skip, backward, stats):
+    """Pass over skip entries of one range, reading keys only; return (position after them, skip left).
+
+    The position is (key, rid), or False when the range holds no more than skip entries.
+    """
+    table, key, rid = keys_only
+    order = f"{key} DESC, {rid} DESC" if backward else f"{key}, {rid}"
+    row = conn.execute(f"SELECT {key}, {rid} FROM {table} WHERE {key} >= ? AND {key} < ? ORDER BY {order} "
+                       "LIMIT 1 OFFSET ?", (lo, hi, skip - 1)).fetchone()
+    if row is not None:
+        stats.add(skip, 0)
+        return (row[0], row[1]), 0
+    held = conn.execute(f"SELECT count(*) FROM {table} WHERE {key} >= ? AND {key} < ?", (lo, hi)).fetchone()[0]
+    stats.add(held, 0)
+    return False, skip - held
+
+
+def _one_range(get_conn, sql, lo, hi, backward, start=None):
     last_key, last_rid, bound = (hi, -1, lo) if backward else (lo, -1, hi)
+    if start is not None:
+        last_key, last_rid = start
     if lo >= hi:
         return
     for size in _chunks():

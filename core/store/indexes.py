@@ -1,4 +1,9 @@
-"""Indexes, created idempotently at start-up."""
+"""Indexes, created idempotently at start-up, and the queries each one serves.
+
+tests/core/store/test_indexes_used.py runs the app's queries, explains each on the server and
+fails on a collection scan not listed in FULL_SCANS, or on an index serving a function that
+SERVES does not name for it.
+"""
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
@@ -7,7 +12,8 @@ INDEXES = {
     # unique index on the `codes` array (the embedded server cannot enforce multikey uniqueness).
     "elevators": [IndexModel([("codes", ASCENDING)], name="codes"),
                   IndexModel([("firm_id", ASCENDING)], name="firm"),
-                  IndexModel([("unit_id", ASCENDING)], name="unit")],
+                  IndexModel([("unit_id", ASCENDING)], name="unit"),
+                  IndexModel([("technician_ids", ASCENDING)], name="technician")],
     # Firm pages: the list sorted by maintenance due date (most overdue first), and counts by
     # state as range queries on the stored due dates (core/standing.py, firm_counts).
     "elevator_pages": [IndexModel([("codes", ASCENDING)], name="codes"),
@@ -20,8 +26,10 @@ INDEXES = {
     "page_revisions": [IndexModel([("stale_since", ASCENDING)], name="stale_since")],
     "maintenance_records": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date"),
                             IndexModel([("firm_id", ASCENDING), ("date", DESCENDING)], name="firm_date"),
-                            # A person's change reaches the pages whose records name them.
-                            IndexModel([("technician_ids", ASCENDING)], name="technician"),
+                            # A person's change reaches the pages whose records name them; a
+                            # technician's latest record (a correction) is the first entry.
+                            IndexModel([("technician_ids", ASCENDING), ("date", DESCENDING),
+                                        ("created_at", DESCENDING)], name="technician_date"),
                             # The daily round's list of records the using unit has not confirmed.
                             IndexModel([("confirmed", ASCENDING), ("created_at", ASCENDING)], name="unconfirmed")],
     "inspections": [IndexModel([("elevator_id", ASCENDING), ("date", DESCENDING)], name="elevator_date")],
@@ -50,6 +58,8 @@ INDEXES = {
     "jobs": [IndexModel([("key", ASCENDING)], unique=True, name="key_unique"),
              # claim_job: {state: pending, due <= now} sorted by due.
              IndexModel([("state", ASCENDING), ("due", ASCENDING)], name="state_due"),
+             # claim_job of one kind (a worker's lane of its own, core/worker.py): {kind, state, due <= now}.
+             IndexModel([("kind", ASCENDING), ("state", ASCENDING), ("due", ASCENDING)], name="kind_state_due"),
              # remove_done_jobs and the failed list of `liftwatch jobs`.
              IndexModel([("state", ASCENDING), ("finished_at", ASCENDING)], name="state_finished")],
     # Telegram's retries of one update: its id is the _id; forgotten after a week.
@@ -63,8 +73,73 @@ INDEXES = {
     "work_photos": [IndexModel([("firm_id", ASCENDING)], name="firm")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
+    "telegram_accounts": [IndexModel([("person_id", ASCENDING)], name="person")],
 }
 
+
+_ELEVATORS, _RECORDS, _REPORTS = "core.store.elevators.", "core.store.records.", "core.store.reports."
+_JOBS, _VISITS = "core.store.jobs.", "core.store.visits."
+_CONTACTS = ("core.store.contacts.find_contacts", "core.store.contacts.find_contacts_of_kinds",
+             "core.store.contacts.upsert_contact", "core.store.contacts.upsert_contacts",
+             "core.store.contacts.delete_contacts")
+_TTL = "the server's expiry of old documents (TTL)"
+
+# (collection, index) -> the storage functions whose queries it serves (module.function), or why it is kept.
+SERVES = {
+    ("elevators", "codes"): (_VISITS + "find_elevator",),
+    ("elevators", "firm"): (_ELEVATORS + "find_elevators", _ELEVATORS + "find_elevator_ids"),
+    ("elevators", "unit"): (_ELEVATORS + "find_elevators", _ELEVATORS + "find_elevator_ids_of_unit"),
+    ("elevators", "technician"): (_VISITS + "find_elevators_of",),
+    ("elevator_pages", "codes"): (_ELEVATORS + "find_elevator_page",),
+    ("elevator_pages", "firm"): (_ELEVATORS + "find_page_tallies", _ELEVATORS + "count_firm_pages"),
+    ("elevator_pages", "firm_due"): (_ELEVATORS + "find_firm_page_rows", _ELEVATORS + "count_firm_pages"),
+    ("elevator_pages", "firm_inspection"): (_ELEVATORS + "count_firm_pages",),
+    ("page_revisions", "stale_since"): ("core.store.page_revisions.find_stale",),
+    ("maintenance_records", "elevator_date"): (_RECORDS + "find_maintenance_records",),
+    ("maintenance_records", "firm_date"): ("kept for bench/store.py's count of a firm's records; no query of "
+                                           "the app uses it since grading reads the firm tally",),
+    ("maintenance_records", "technician_date"): (_RECORDS + "find_elevator_ids_served_by",
+                                                 _RECORDS + "find_latest_record_of"),
+    ("maintenance_records", "unconfirmed"): (_RECORDS + "find_unconfirmed_records",),
+    ("telegram_accounts", "person"): ("core.store.technicians.find_officer_accounts",
+                                      "core.store.technicians.find_accounts_of"),
+    ("inspections", "elevator_date"): (_RECORDS + "find_inspections",),
+    ("supervisions", "elevator_date"): (_RECORDS + "find_supervisions",),
+    ("supervisions", "firm"): ("no query of the app uses it yet (a firm's supervision findings come from "
+                               "its tally)",),
+    ("contacts", "org_kind_address"): _CONTACTS,
+    ("deliveries", "notification"): ("core.store.deliveries.find_deliveries",),
+    ("deliveries", "state_created"): ("core.store.deliveries.find_pending_deliveries",),
+    ("reports", "token"): (_REPORTS + "find_report_by_token",),
+    ("reports", "elevator_kind_state"): (_REPORTS + "find_open_reports",),
+    ("reports", "firm_created"): (_REPORTS + "find_firm_report_times",),
+    ("reports", "state_created"): (_REPORTS + "claim_unacknowledged",),
+    ("reports", "kind_created"): (_REPORTS + "find_reports",),
+    ("ratings", "elevator"): (_REPORTS + "sum_ratings",),
+    ("ratings", "firm"): (_REPORTS + "sum_ratings",),
+    ("rate_limits", "expires"): (_TTL,),
+    ("jobs", "key_unique"): (_JOBS + "upsert_jobs", _JOBS + "find_job", _JOBS + "delete_job"),
+    ("jobs", "state_due"): (_JOBS + "claim_job", _JOBS + "find_retrying_jobs"),
+    ("jobs", "kind_state_due"): (_JOBS + "claim_job",),
+    ("jobs", "state_finished"): (_JOBS + "remove_done_jobs", _JOBS + "find_failed_jobs"),
+    ("telegram_updates", "expires"): (_TTL,),
+    ("invites", "expires"): (_TTL,),
+    ("visits", "person_open"): (_VISITS + "find_open_visit",),
+    ("visits", "person_checkin"): (_VISITS + "find_last_checkin",),
+    ("visits", "open_started"): (_VISITS + "find_visits_open_since",),
+    ("work_photos", "firm"): (_VISITS + "find_firm_photo_hashes",),
+    ("people", "phone_unique"): ("core.store.technicians.find_person_by_phone",),
+    ("people", "org"): ("core.store.technicians.find_officer_accounts",),
+}
+
+# Queries that read a whole collection on purpose, and why that is fine.
+FULL_SCANS = {
+    "core.store.jobs.count_jobs": "`liftwatch jobs` counts every job by kind and state; done jobs are deleted "
+                                  "after LIFTWATCH_JOB_KEEP_DONE_HOURS, so the collection holds about a day's work",
+    "core.store.meta.holds_elevators": "reads one document (limit 1) to tell an empty database from a full one",
+    "core.store.technicians.find_person_ids": "an enrolment reads every person's id for the next free P-number "
+                                              "(MongoDB answers it from the _id index, DISTINCT_SCAN)",
+}
 
 async def ensure_indexes(db):
     """Create every index the application relies on; existing ones are left alone."""

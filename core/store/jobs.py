@@ -49,7 +49,9 @@ async def claim_job(db, owner, now, lease_until, kinds=None):
     """Take the job due first, leasing it to owner; return it, or None when none is due."""
     query = {"state": PENDING, "due": {"$lte": now}}
     if kinds is not None:
-        query["kind"] = {"$in": list(kinds)}
+        kinds = list(kinds)
+        # One kind: an equality, so the kind_state_due index yields that kind's jobs in due order.
+        query["kind"] = kinds[0] if len(kinds) == 1 else {"$in": kinds}
     lease = {"owner": owner, "token": ObjectId(), "until": lease_until}
     return await db.jobs.find_one_and_update(
         query, {"$set": {"lease": lease, "due": lease_until, "claimed_at": now}, "$inc": {"attempts": 1}},

@@ -185,3 +185,28 @@ async def test_it_shares_jobs_between_two_workers_without_running_one_twice(stor
     ran = await asyncio.gather(*(worker.Worker(store.db, config, owner=f"w{k}").drain() for k in range(2)))
     assert sum(ran) == 20 and sorted(p["n"] for p in seen) == list(range(20))
     assert await store.db.jobs.count_documents({"kind": "t-share", "state": "done"}) == 20
+
+
+async def test_it_runs_a_job_of_a_kind_with_its_own_lane_while_other_jobs_queue(store, config, monkeypatch):
+    monkeypatch.setattr(worker, "LANES", ["t-fast"])
+    slow_runs = []
+
+    async def slow(db, config, payload):
+        slow_runs.append(payload)
+        await asyncio.sleep(0.3)
+
+    worker.register("t-slow", slow)
+    fast = recorder("t-fast")
+    for n in range(10):
+        await jobs.enqueue(store.db, "t-slow", {"n": n})
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.Worker(store.db, dataclasses.replace(config, worker_poll_seconds=30)).run(stop))
+    await asyncio.sleep(0.1)
+    await jobs.enqueue(store.db, "t-fast", {"n": 1})
+    for _ in range(40):
+        if fast:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert fast == [{"n": 1}] and len(slow_runs) <= 4

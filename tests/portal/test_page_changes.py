@@ -21,7 +21,17 @@ async def started(config, seconds=0.1):
     running = app.test_app()
     await running.__aenter__()
     await load_small_district(app.store.db, today(TZ))
+    await settled(app.store.db)
     return app, running, running.test_client()
+
+
+async def settled(db):
+    """Wait until the app's own worker has finished the page and grade jobs the district asked for."""
+    for _ in range(200):
+        if not await db.jobs.count_documents({"state": "pending", "kind": {"$in": ["page", "grade"]}}):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("page and grade jobs still pending after 10 s")
 
 
 async def view_all(client, *codes):

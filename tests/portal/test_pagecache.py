@@ -31,3 +31,17 @@ async def test_it_never_caches_unknown_codes(client, app):
     for n in range(20):
         assert (await client.get(f"/e/3110350502209901{n:04d}")).status_code == 404
     assert len(app.app.page_cache) == 0
+
+
+async def test_it_says_whether_an_elevator_page_came_from_the_cache(client):
+    assert (await client.get(f"/e/{OVERDUE}")).headers["X-Page-Cache"] == "miss"
+    assert (await client.get(f"/e/{OVERDUE}")).headers["X-Page-Cache"] == "hit"
+
+
+async def test_it_says_so_when_the_page_cache_is_off(config):
+    app = create_app(dataclasses.replace(config, page_cache_seconds=0))
+    async with app.test_app() as running:
+        await load_small_district(app.store.db, today(TZ))
+        for _ in range(2):
+            assert (await running.test_client().get(f"/e/{OVERDUE}")).headers["X-Page-Cache"] == "off"
+        await app.store.client.drop_database(config.db_name)

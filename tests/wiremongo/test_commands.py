@@ -225,3 +225,13 @@ def test_it_answers_an_internal_failure_with_one_log_line_and_no_traceback(cmds,
     assert reply["ok"] == 0.0 and reply["code"] == 1 and reply["codeName"] == "InternalError"
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and warnings[0].exc_info is None and "find" in warnings[0].getMessage()
+
+
+def test_it_leaves_a_matched_document_alone_when_an_upsert_only_sets_on_insert(cmds):
+    upsert = {"update": "c", "updates": [{"q": {"key": "a"}, "u": {"$setOnInsert": {"kind": "k", "n": 1}},
+                                          "upsert": True}]}
+    assert ok(cmds.run("t", upsert))["n"] == 1
+    reply = ok(cmds.run("t", upsert))
+    assert reply["n"] == 1 and reply["nModified"] == 0
+    [doc] = find(cmds, "t", {"find": "c"})
+    assert {k: v for k, v in doc.items() if k != "_id"} == {"key": "a", "kind": "k", "n": 1}

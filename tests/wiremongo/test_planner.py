@@ -68,5 +68,41 @@ def test_it_returns_what_a_collection_scan_returns_for_random_filters_and_sorts(
             assert [keys.sort_key(d, spec) for d in planned] == [keys.sort_key(d, spec) for d in scanned], command
             limited = find(cmds, "t", {**command, "limit": 3})
             assert [keys.sort_key(d, spec) for d in limited] == [keys.sort_key(d, spec) for d in scanned[:3]], command
+            skipped = find(cmds, "t", {**command, "skip": 5, "limit": 4})
+            assert [keys.sort_key(d, spec) for d in skipped] == [keys.sort_key(d, spec) for d in scanned[5:9]], command
+        else:
+            assert len(find(cmds, "t", {**command, "skip": 5})) == max(0, len(scanned) - 5), command
         count = ok(cmds.run("t", {"count": "c", "query": filter_doc}))["n"]
         assert count == len(scanned), command
+
+
+@pytest.mark.parametrize("direction", [1, -1])
+def test_it_skips_index_entries_without_reading_their_documents(cmds, direction):
+    docs = [{"_id": i, "f": i % 3, "d": DAY + datetime.timedelta(days=i % 97)} for i in range(3000)]
+    ok(cmds.run("t", {"insert": "c", "documents": docs}))
+    ok(cmds.run("t", {"createIndexes": "c", "indexes": [{"key": {"f": 1, "d": 1, "_id": 1}, "name": "f_d"}]}))
+    command = {"find": "c", "filter": {"f": 1}, "sort": {"f": direction, "d": direction, "_id": direction},
+               "skip": 950, "limit": 25}
+    expected = sorted((d for d in docs if d["f"] == 1), key=lambda d: (d["d"], d["_id"]), reverse=direction < 0)
+    assert [d["_id"] for d in find(cmds, "t", command)] == [d["_id"] for d in expected[950:975]]
+    stats = ok(cmds.run("t", {"explain": command}))["executionStats"]
+    assert stats["nReturned"] == 25
+    assert stats["totalDocsExamined"] <= 26
+    assert [d["_id"] for d in find(cmds, "t", {**command, "skip": 999})] == [expected[-1]["_id"]]
+    assert find(cmds, "t", {**command, "skip": 1000}) == []
+
+
+@pytest.mark.parametrize("arrays", [False, True], ids=["single-valued", "multikey"])
+def test_it_counts_a_range_after_equalities_from_index_entries_alone(cmds, arrays):
+    # With an array, each range operator may hold on another element: [day 5, day 50] is in [10, 40).
+    spread = [DAY + datetime.timedelta(days=5), DAY + datetime.timedelta(days=50)]
+    docs = [{"_id": i, "f": i % 3, "d": spread if arrays and i == 7 else DAY + datetime.timedelta(days=i % 97)}
+            for i in range(600)]
+    ok(cmds.run("t", {"insert": "c", "documents": docs}))
+    ok(cmds.run("t", {"createIndexes": "c", "indexes": [{"key": {"f": 1, "d": 1}, "name": "f_d"}]}))
+    low, high = DAY + datetime.timedelta(days=10), DAY + datetime.timedelta(days=40)
+    command = {"count": "c", "query": {"f": 1, "d": {"$gte": low, "$lt": high}}}
+    scanned = find(cmds, "t", {"find": "c", "filter": command["query"], "hint": {"$natural": 1}})
+    assert ok(cmds.run("t", command))["n"] == len(scanned) > 0
+    read = ok(cmds.run("t", {"explain": command}))["executionStats"]["totalDocsExamined"]
+    assert (read > 0) if arrays else (read == 0)
