@@ -24,6 +24,8 @@ SUBJECTS = {
     "rescue_escalation": _("Rescue call not yet accepted: {place}"),
     "unacknowledged": _("Not acknowledged for 24 hours: {place}"),
     "not_fixed": _("Reported as not fixed: {place}"),
+    "undelivered_firm": _("Notification not delivered: {place}"),
+    "undelivered_unit": _("Notification not delivered: {place}"),
     "confirmation": _("Maintenance record to confirm: {place}"),
     "reminder": _("Maintenance due soon: {place}"),
     "overdue": _("Maintenance overdue: {place}"),
@@ -37,6 +39,10 @@ INTROS = {
     "rescue_escalation": _("Nobody has accepted this rescue call yet."),
     "unacknowledged": _("Nobody acknowledged this report within 24 hours."),
     "not_fixed": _("The reporter says the problem is not fixed; the report is open again."),
+    "undelivered_firm": _("This report could not be delivered to the maintenance firm on one of its channels; "
+                          "you are told instead."),
+    "undelivered_unit": _("This report could not be delivered to the using unit on one of its channels; "
+                          "you are told instead."),
     "confirmation": _("A maintenance visit was recorded; the using unit must confirm it."),
     "reminder": _("Maintenance of this elevator is due soon."),
     "overdue": _("Maintenance of this elevator is overdue."),
@@ -52,6 +58,7 @@ LABELS = {
     "people": _("People trapped"),
     "due": _("Due"),
     "summary": _("Summary"),
+    "undelivered": _("Not delivered"),
 }
 # Labels of the links a notification carries (signed links built by the caller).
 LINK_LABELS = (_("Open the report"), _("Acknowledge"), _("In progress"), _("Fixed"),

@@ -78,10 +78,12 @@ async def deliver(db, delivery_id, notifier, clock=utcnow):
 
 
 async def abandon(db, delivery_id, reason, clock=utcnow):
-    """Record a pending delivery as failed for good (the worker gave up retrying it)."""
+    """Record a pending delivery as failed for good (the worker gave up retrying it); return the delivery."""
     doc = await delivery_store.find_delivery(db, delivery_id)
     if doc is not None and doc["state"] == "pending":
         await delivery_store.mark_failed(db, delivery_id, clock(), reason, permanent=True)
+        doc = await delivery_store.find_delivery(db, delivery_id)
+    return doc
 
 
 async def _not_claimed(db, delivery_id):
