@@ -2,9 +2,9 @@
 
 import time
 
-from core import clock, guard, jobs
+from core import clock, guard
 from core.notify.compose import compose
-from core.notify.deliveries import record_notification
+from core.notify.deliveries import hand_to_worker, record_notification
 from core.page_writer import changing
 from core.store import elevators as elevator_store
 from core.store import records as record_store
@@ -32,9 +32,7 @@ async def ask_confirmation(db, record, key, base_url):
     links = [("Confirm the record", confirm_url(key, base_url, record["_id"]))]
     ids = await record_notification(db, f"{record['_id']}:confirmation", "confirmation", elevator,
                                     lambda lang, copy: compose("confirmation", lang, facts, links, copy))
-    if ids:
-        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
-                                once=True)
+    await hand_to_worker(db, f"{record['_id']}:confirmation", ids)
     return ids
 
 

@@ -7,7 +7,7 @@ runs once a day however many processes sweep, and runs at the first sweep after 
 from core import clock, jobs, schedule
 from core.notify.compose import compose
 from core.i18n import translations
-from core.notify.deliveries import record_notification
+from core.notify.deliveries import hand_to_worker, record_notification
 from core.store import elevators as elevator_store
 from core.store import records as record_store
 from core.timeutil import local_date
@@ -44,7 +44,7 @@ async def _notify(db, notification_id, kind, elevator, facts):
     ids = await record_notification(
         db, notification_id, kind, elevator,
         lambda lang, copy: compose(kind, lang, facts(lang) if callable(facts) else facts, (), copy))
-    await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids], once=True)
+    await hand_to_worker(db, notification_id, ids)
     return len(ids)
 
 

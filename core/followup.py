@@ -4,9 +4,9 @@ import datetime
 import logging
 import time
 
-from core import guard, jobs
+from core import guard
 from core.notify.compose import compose
-from core.notify.deliveries import abandon, record_notification, utcnow
+from core.notify.deliveries import abandon, hand_to_worker, record_notification, utcnow
 from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, page_changed
 from core.store import elevators as elevator_store
 from core.store import reports as report_store
@@ -63,8 +63,7 @@ def _facts(report, elevator):
 async def notify_report(db, report, kind, *, key, base_url, elevator=None, extra_facts=None):
     """Record the notification of a report event for everyone it is routed to; return the delivery ids.
 
-    This is the one place that hands deliveries to the durable worker: a `deliver` job per id,
-    keyed by the delivery so that recording the same notification again asks for nothing more.
+    Their `deliver` job is keyed by the notification, so recording it again asks for nothing more.
     """
     if elevator is None:
         elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
@@ -74,9 +73,7 @@ async def notify_report(db, report, kind, *, key, base_url, elevator=None, extra
     notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
     ids = await record_notification(db, notification_id, kind, elevator,
                                     lambda lang, copy: compose(kind, lang, facts, links, copy))
-    if ids:
-        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
-                                once=True)
+    await hand_to_worker(db, notification_id, ids)
     return ids
 
 

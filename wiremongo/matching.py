@@ -228,8 +228,13 @@ def apply_update(doc, filter_doc, update, inserting):
     # mongomock refuses top-level '$' names that MongoDB 5+ stores on an upsert's insert.
     rest, direct = fieldnames.split_top_level_dollars(update) if inserting else (update, {})
     new = copy.deepcopy(doc)
+    phase = _for_phase(rest, inserting)
+    if not phase:
+        # Only $setOnInsert, on a document that exists: nothing to do. Handed an empty update,
+        # the helper below replaces the document with {} (it wiped every field but _id).
+        return new
     try:
-        _scratch._apply_update_document(new, filter_doc, _for_phase(rest, inserting), inserting)
+        _scratch._apply_update_document(new, filter_doc, phase, inserting)
     except (TypeError, KeyError, IndexError, AttributeError) as exc:
         raise CommandError(f"cannot apply the update: {exc}", 14, "TypeMismatch") from None
     new.update(copy.deepcopy(direct))

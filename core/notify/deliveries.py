@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import logging
 
+from core import jobs
 from core.notify.message import Message, Recipient, TransportError
 from core.notify.routing import resolve
 from core.store import deliveries as delivery_store
@@ -54,6 +55,22 @@ async def record_notification(db, notification_id, kind, elevator, compose, cloc
         log.warning("%s %s: nobody to tell", kind, notification_id)
     await delivery_store.insert_deliveries(db, docs)
     return [d["_id"] for d in docs]
+
+
+def deliver_job(notification_id, ids):
+    """Return the request for the worker's `deliver` job that sends the deliveries of one notification.
+
+    One job per notification, not per recipient: a submission's three messages cost one
+    claim and one finish of a job instead of three of each, and they go out side by side.
+    Its key is the notification's, asked for once, so recording it again asks for nothing more.
+    """
+    return jobs.job("deliver", {"delivery_ids": list(ids)}, key=f"deliver:{notification_id}")
+
+
+async def hand_to_worker(db, notification_id, ids):
+    """Ask the durable worker to send the deliveries of one notification."""
+    if ids:
+        await jobs.enqueue_many(db, [deliver_job(notification_id, ids)], once=True)
 
 
 async def deliver(db, delivery_id, notifier, clock=utcnow):

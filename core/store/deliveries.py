@@ -56,3 +56,13 @@ async def find_pending_deliveries(db, recorded_before, limit=500):
     query = {"state": "pending", "created_at": {"$lt": recorded_before}}
     found = await db.deliveries.find(query, {"_id": 1}).sort("created_at", ASCENDING).limit(limit).to_list(None)
     return [d["_id"] for d in found]
+
+
+async def find_pending_notifications(db, recorded_before, limit=500):
+    """Return {notification id: [delivery ids]} of deliveries still pending that were recorded before a time."""
+    query = {"state": "pending", "created_at": {"$lt": recorded_before}}
+    cursor = db.deliveries.find(query, {"notification_id": 1}).sort("created_at", ASCENDING).limit(limit)
+    found = {}
+    async for doc in cursor:
+        found.setdefault(doc["notification_id"], []).append(doc["_id"])
+    return found

@@ -93,7 +93,7 @@ async def test_it_tells_the_fallback_and_the_regulator_when_the_worker_gives_a_d
     assert failed["duty@f1.example.com"]["last_error"].startswith("gave up after 2 attempts")
     trace = {t["party"]: t["told"] for t in (await db.reports.find_one({"_id": report["_id"]}))["undelivered"]}
     assert trace == {"firm": True, "unit": False}  # the unit's copy failing is noted, and tells nobody
-    assert await db.jobs.count_documents({"kind": "deliver", "state": "failed"}) == 2
+    assert await db.jobs.count_documents({"kind": "deliver", "state": "failed"}) == 1  # one job per notification
 
 
 async def test_it_tells_the_fallback_at_once_when_the_address_is_refused_for_good(store, config, monkeypatch):
@@ -109,3 +109,26 @@ async def test_it_tells_the_fallback_at_once_when_the_address_is_refused_for_goo
         "boss@f1.example.com", "bureau@r1.example.com", "office@u1.example.com"]
     trace = (await db.reports.find_one({"_id": report["_id"]}))["undelivered"]
     assert [(t["party"], t["channel"], t["told"]) for t in trace] == [("firm", "email", True)]
+
+
+async def test_it_delivers_what_a_process_recorded_and_died_before_asking_for(store, config, monkeypatch):
+    from core.notify.compose import compose
+    from core.notify.deliveries import record_notification
+    db = store.db
+    await db.firms.insert_one({"_id": "F1", "name": "示例电梯"})
+    await add_contact(db, "F1", "fault", "email", "duty@f1.example.com", "zh_Hans")
+    facts = {"code": ELEVATOR["_id"], "place": "中山中路1号"}
+    await record_notification(db, "r1:fault:1", "fault", ELEVATOR, lambda lang, copy: compose("fault", lang, facts))
+    # ...and the process was killed here, before asking for the deliver job.
+    clock.set_time(datetime.datetime.now(datetime.timezone.utc))
+    runner = Worker(db, config)
+    with SMTPStandin() as smtp:
+        _use_smtp(monkeypatch, smtp.port)
+        await runner.sweep()
+        assert await runner.drain(kinds=("deliver",)) == 0  # not yet: the writer may still be about to ask
+        clock.advance(minutes=3)
+        await runner.sweep()
+        await runner.sweep()  # asked once, however often the sweep runs
+        assert await runner.drain(kinds=("deliver",)) == 1
+        await report_jobs.close_notifier()
+    assert [rcpt for _, rcpt, _ in smtp.received] == [["duty@f1.example.com"]]

@@ -4,6 +4,7 @@ import asyncio
 import re
 from urllib.parse import urlsplit
 
+from core import report_jobs
 from core.notify.contacts import add_contact
 from tests.factories import ON_TIME
 from tests.portal.test_reports import GOOD_FAULT, form_token, post_form
@@ -33,6 +34,7 @@ async def test_it_emails_the_firm_with_a_chinese_subject_and_working_links(clien
         monkeypatch.setenv("LIFTWATCH_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("LIFTWATCH_SMTP_PORT", str(smtp.port))
         monkeypatch.setenv("LIFTWATCH_SMTP_STARTTLS", "0")
+        await report_jobs.close_notifier()  # opened when the app started: reopened with these settings
         token, report = await report_fault(client, app)
         for _ in range(100):  # the app's own worker runs the deliver jobs
             if len(smtp.received) == 2:
