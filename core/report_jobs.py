@@ -1,17 +1,16 @@
 """The worker's side of passengers' reports: the `deliver` job, its give-up hook, and the 24-hour escalation sweep.
 
-core.followup.notify_report enqueues one `deliver` job per delivery it records; core/worker.py
+core.followup.notify_report enqueues one `deliver` job per notification it records; core/worker.py
 loads this module (HANDLER_MODULES) and runs them. A delivery that fails for good, refused by
 the far end or given up after a day of retries, is never silent (core.followup.delivery_failed).
 """
 
-import asyncio
 import datetime
 
 from core import clock, guard, jobs
 from core.followup import delivery_failed, escalate_unacknowledged
 from core.notify import Notifier, NotifySettings
-from core.notify.deliveries import deliver, deliver_job
+from core.notify.deliveries import deliver_job, deliver_many
 from core.store import deliveries as delivery_store
 from core.worker import handler, on_give_up, sweep
 
@@ -41,12 +40,11 @@ async def run_deliver(db, config, payload):
     A retry sends only those still pending: the others are found sent (or failed) and skipped.
     """
     ids = _ids(payload)
-    notifier = await shared_notifier()
-    outcomes = await asyncio.gather(*(deliver(db, i, notifier) for i in ids), return_exceptions=True)
-    for delivery_id, outcome in zip(ids, outcomes):
-        if outcome == "failed":  # refused for good (address bounced, bot blocked): never silent
+    outcomes = await deliver_many(db, ids, await shared_notifier())
+    for delivery_id in ids:
+        if outcomes[delivery_id] == "failed":  # refused for good (address bounced, bot blocked): never silent
             await _failed(db, config, delivery_id, None)
-    errors = [o for o in outcomes if isinstance(o, BaseException)]
+    errors = [o for o in outcomes.values() if isinstance(o, BaseException)]
     if errors:
         raise errors[0]
 

@@ -7,9 +7,11 @@ is recorded and raised again, so the worker retries with back-off; a permanent o
 recorded as `failed` and returns, so nothing tries again.
 """
 
+import asyncio
 import datetime
 import hashlib
 import logging
+import secrets
 
 from core import jobs
 from core.notify.message import Message, Recipient, TransportError
@@ -91,6 +93,39 @@ async def deliver(db, delivery_id, notifier, clock=utcnow):
         log.warning("delivery %s to %s failed for good: %s", delivery_id, recipient.channel, exc.message)
         return "failed"
     await delivery_store.mark_sent(db, delivery_id, clock())
+    return "sent"
+
+
+async def deliver_many(db, delivery_ids, notifier, clock=utcnow):
+    """Send several deliveries side by side; return {id: "sent", "failed", ... or the temporary TransportError}.
+
+    The same steps as deliver() for each, with the claims and the "sent" records taken
+    together: three deliveries cost three round trips to the database instead of six.
+    """
+    token = secrets.token_hex(8)
+    claimed = await delivery_store.claim_deliveries(db, delivery_ids, clock(), LEASE_SECONDS, token)
+    outcomes = await asyncio.gather(*(_send(db, doc, notifier, clock) for doc in claimed))
+    results = dict(zip((doc["_id"] for doc in claimed), outcomes))
+    await delivery_store.mark_all_sent(db, [i for i, outcome in results.items() if outcome == "sent"], clock())
+    for delivery_id in delivery_ids:
+        if delivery_id not in results:
+            try:
+                results[delivery_id] = await _not_claimed(db, delivery_id)
+            except TransportError as exc:
+                results[delivery_id] = exc
+    return results
+
+
+async def _send(db, doc, notifier, clock):
+    """Send one claimed delivery; return "sent", "failed" (recorded) or the temporary TransportError (recorded)."""
+    try:
+        await notifier.send(Recipient(doc["channel"], doc["address"], doc["lang"]), Message.from_doc(doc["message"]))
+    except TransportError as exc:
+        await delivery_store.mark_failed(db, doc["_id"], clock(), exc.message, exc.permanent)
+        if not exc.permanent:
+            return exc
+        log.warning("delivery %s to %s failed for good: %s", doc["_id"], doc["channel"], exc.message)
+        return "failed"
     return "sent"
 
 
