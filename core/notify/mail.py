@@ -1,13 +1,13 @@
 """The email channel: one multipart message per recipient through aiosmtplib, over kept-open connections."""
 
 import asyncio
+import base64
 import html
 import logging
+import secrets
 import socket
 import time
 from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 import aiosmtplib
@@ -50,17 +50,18 @@ class EmailTransport:
     async def send(self, recipient, message):
         """Send one message to one address, raising TransportError when it is not accepted."""
         mail = build_email(self.settings, recipient.address, message)
+        sender = parseaddr(self.settings.smtp_from)[1]
         client, reused = await self._take()
         try:
             try:
-                await client.send_message(mail)
+                await client.sendmail(sender, [recipient.address], mail)
             except aiosmtplib.SMTPServerDisconnected:
                 if not reused:
                     raise
                 # The server closed the kept connection meanwhile: nothing was accepted, send afresh.
                 client.close()
                 client, reused = await self._connect(), False
-                await client.send_message(mail)
+                await client.sendmail(sender, [recipient.address], mail)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _refused(exc.recipients[0]) from _dropped(client, exc)
         except aiosmtplib.SMTPRecipientRefused as exc:
@@ -124,30 +125,38 @@ def _refused(exc):
 
 
 def build_email(settings, address, message):
-    """Return a multipart/alternative email with a plain-text and an HTML part.
+    """Return the bytes of a multipart/alternative email with a plain-text and an HTML part.
 
-    Built with the email package's older API: its EmailMessage parses every header it is
-    given through the header registry, which took 2.6-5 ms per message against 0.14 ms here.
+    Written out directly, every line ASCII: headers with non-ASCII words as RFC 2047
+    encoded words, both parts UTF-8 in base64. The email package's EmailMessage took 2.6-5 ms
+    to build one (its header registry parses every header) and aiosmtplib another 0.5-1.4 ms
+    to flatten it (re-folding every header); this takes about 0.1 ms.
     """
-    mail = MIMEMultipart("alternative")
-    # Non-ASCII words in headers go as RFC 2047 encoded words (=?utf-8?b?...?=).
-    mail["Subject"] = Header(" ".join(message.subject.split()), "utf-8")  # a line break would end the header
-    mail["From"] = _address(settings.smtp_from)
-    mail["To"] = address
+    boundary = f"=_lw_{secrets.token_hex(12)}"
+    headers = [("Subject", _header(" ".join(message.subject.split()), "Subject")),  # one line: no break in it
+               ("From", _address(settings.smtp_from)), ("To", address)]
     if settings.smtp_reply_to:
-        mail["Reply-To"] = _address(settings.smtp_reply_to)
-    mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(domain=_domain(settings.smtp_from))
-    mail["Content-Language"] = message.lang.replace("_", "-")
-    mail.attach(MIMEText(message.plain(), "plain", "utf-8"))
-    mail.attach(MIMEText(message.html or plain_to_html(message), "html", "utf-8"))
-    return mail
+        headers.append(("Reply-To", _address(settings.smtp_reply_to)))
+    headers += [("Date", formatdate(localtime=False)), ("Message-ID", make_msgid(domain=_domain(settings.smtp_from))),
+                ("Content-Language", message.lang.replace("_", "-")), ("MIME-Version", "1.0"),
+                ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+    lines = [f"{name}: {value}" for name, value in headers] + [""]
+    for subtype, text in (("plain", message.plain()), ("html", message.html or plain_to_html(message))):
+        lines += [f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
+                  "Content-Transfer-Encoding: base64", "", base64.encodebytes(text.encode()).decode().rstrip("\n")]
+    lines += [f"--{boundary}--", ""]
+    return "\r\n".join(lines).replace("\n", "\r\n").replace("\r\r\n", "\r\n").encode("ascii")
+
+
+def _header(text, name=None):
+    """Return a header value: as it is when ASCII, else RFC 2047 encoded words, folded."""
+    return text if text.isascii() else Header(text, "utf-8", header_name=name).encode()
 
 
 def _address(text):
     """Return an address header value, its display name encoded when it is not ASCII."""
     name, address = parseaddr(text)
-    return formataddr((name, address), charset="utf-8") if address else text
+    return formataddr((name, address), charset="utf-8") if address else _header(text)
 
 
 def _domain(address):
