@@ -1,6 +1,6 @@
 """200 fault reports submitted at once over HTTP: submit rate, and time until the firm's email and Telegram message are accepted.
 
-    .venv/bin/python bench/reports.py [--reports 200] [--workers 1] [--separate-worker]
+    .venv/bin/python bench/reports.py [--reports 200] [--workers 2] [--separate-worker]
 
 The processes are production's: `liftwatch serve` (Hypercorn, `--workers` processes, each
 with its job worker, whose `deliver` jobs send the notifications), its embedded database,
@@ -249,7 +249,6 @@ def crowd_run(args, base, processes, lease, db_name, accepted):
     began = time.monotonic()
     crowd.stdin.write("go\n")
     crowd.stdin.flush()
-    cpu_posted = None
     results = {int(n): r for n, r in json.loads(crowd.stdout.readline())["results"].items()}
     posted = time.monotonic() - began
     deadline = time.monotonic() + args.timeout
@@ -261,7 +260,7 @@ def crowd_run(args, base, processes, lease, db_name, accepted):
     crowd.wait()
     cpu = {role: cpu_after.get(role, 0.0) - cpu_before.get(role, 0.0) for role in cpu_after}
     cpu["other"] = (busy_after - busy_before) - sum(cpu.values())
-    return {"results": results, "posted": posted, "delivered": delivered, "cpu": cpu, "cpu_posted": cpu_posted,
+    return {"results": results, "posted": posted, "delivered": delivered, "cpu": cpu,
             "commands": command_delta(counts_before, counts_after)}
 
 
@@ -307,7 +306,8 @@ def report(args, figures, accepted):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1, help="Hypercorn worker processes (LIFTWATCH_WORKERS)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="Hypercorn worker processes (LIFTWATCH_WORKERS; one per core, so 2 here)")
     parser.add_argument("--separate-worker", action="store_true",
                         help="run the job worker as `liftwatch worker`, not inside serve")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every message")
