@@ -5,9 +5,8 @@ Every attempt is on the visit and, with its outcome and distance, on the saved r
 `face_failed` contacts (or its fallback) at once, once per visit and reason.
 """
 
-from core import jobs
 from core.notify.compose import compose
-from core.notify.deliveries import record_notification
+from core.notify.deliveries import hand_to_worker, record_notification
 from core.store import elevators as elevator_store
 from core.store import technicians as people_store
 
@@ -29,9 +28,8 @@ async def face_refused(db, visit, reason):
     place = " ".join(filter(None, (elevator.get("address"), elevator.get("building"))))
     facts = {"code": visit["elevator_id"], "place": place, "technician": person["name"],
              "summary": {"msgid": REASONS[reason]}}
-    ids = await record_notification(db, f"{visit['_id']}:face_failed:{reason}", "face_failed", elevator,
+    notification_id = f"{visit['_id']}:face_failed:{reason}"
+    ids = await record_notification(db, notification_id, "face_failed", elevator,
                                     lambda lang, copy: compose("face_failed", lang, facts, (), copy))
-    if ids:
-        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
-                                once=True)
+    await hand_to_worker(db, notification_id, ids)
     return ids

@@ -46,6 +46,8 @@ class Config:
     reports_per_hour: int = 5
     worker_in_serve: bool = True
     worker_poll_seconds: float = 0.5
+    # Jobs one worker runs at once: deliveries wait on far servers, not on this process's CPU.
+    worker_concurrency: int = 8
     worker_sweep_seconds: float = 60.0
     job_lease_seconds: float = 60.0
     job_backoff: tuple = DEFAULT_JOB_BACKOFF
@@ -94,6 +96,7 @@ class Config:
             reports_per_hour=_int("REPORTS_PER_HOUR", 5, 1, 100_000),
             worker_in_serve=_env("WORKER_IN_SERVE", "1") not in ("0", "false", "no"),
             worker_poll_seconds=_number("WORKER_POLL_SECONDS", 0.5, 0.01, 3600),
+            worker_concurrency=_int("WORKER_CONCURRENCY", 8, 1, 256),
             worker_sweep_seconds=_number("WORKER_SWEEP_SECONDS", 60.0, 0.1, 86400),
             job_lease_seconds=_number("JOB_LEASE_SECONDS", 60.0, 1, 86400),
             job_backoff=_seconds_list("JOB_BACKOFF", _env("JOB_BACKOFF", "")) or DEFAULT_JOB_BACKOFF,

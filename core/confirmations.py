@@ -10,10 +10,10 @@ import dataclasses
 import datetime
 import time
 
-from core import clock, guard, jobs
+from core import clock, guard
 from core.i18n import translations
 from core.notify.compose import compose
-from core.notify.deliveries import record_notification
+from core.notify.deliveries import hand_to_worker, record_notification
 from core.notify.message import Button, Recipient
 from core.notify.routing import Addressee
 from core.page_writer import changing
@@ -55,13 +55,6 @@ async def _officers(db, unit_id):
             for a in accounts]
 
 
-async def _enqueue(db, ids):
-    """Hand deliveries to the worker."""
-    if ids:
-        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
-                                once=True)
-
-
 async def ask_confirmation(db, record, key, base_url):
     """Record the using unit's confirmation request for a record and hand its deliveries to the worker."""
     elevator = await elevator_store.find_elevator(db, record["elevator_id"]) or {"_id": record["elevator_id"]}
@@ -76,7 +69,7 @@ async def ask_confirmation(db, record, key, base_url):
     officers = await _officers(db, record.get("unit_id"))
     ids = await record_notification(db, f"{record['_id']}:confirmation", "confirmation", elevator, message,
                                     addressees=officers or None)
-    await _enqueue(db, ids)
+    await hand_to_worker(db, f"{record['_id']}:confirmation", ids)
     return ids
 
 
@@ -106,7 +99,7 @@ async def list_unconfirmed(db, date, config):
     for unit_id, records in by_unit.items():
         ids = await record_notification(db, f"unconfirmed:{unit_id}:{date}", "unconfirmed", {"unit_id": unit_id},
                                         lambda lang, copy, rs=records: _unconfirmed(lang, rs, config, copy))
-        await _enqueue(db, ids)
+        await hand_to_worker(db, f"unconfirmed:{unit_id}:{date}", ids)
     return len(by_unit)
 
 

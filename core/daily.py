@@ -7,7 +7,7 @@ runs once a day however many processes sweep, and runs at the first sweep after 
 from core import clock, confirmations, jobs, schedule
 from core.notify.compose import compose
 from core.i18n import translations
-from core.notify.deliveries import record_notification
+from core.notify.deliveries import hand_to_worker, record_notification
 from core.notify.message import Recipient
 from core.notify.routing import Addressee
 from core.store import elevators as elevator_store
@@ -48,7 +48,7 @@ async def _notify(db, notification_id, kind, elevator, facts, addressees=None):
         db, notification_id, kind, elevator,
         lambda lang, copy: compose(kind, lang, facts(lang) if callable(facts) else facts, (), copy),
         addressees=addressees)
-    await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids], once=True)
+    await hand_to_worker(db, notification_id, ids)
     return len(ids)
 
 

@@ -1,14 +1,17 @@
 """Following a report up: telling the responsible parties, the firm's signed actions, the reporter's answer."""
 
 import datetime
+import logging
 import time
 
-from core import guard, jobs
+from core import guard
 from core.notify.compose import compose
-from core.notify.deliveries import record_notification, utcnow
+from core.notify.deliveries import abandon, hand_to_worker, record_notification, utcnow
 from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, page_changed
 from core.store import elevators as elevator_store
 from core.store import reports as report_store
+
+log = logging.getLogger(__name__)
 
 LINK_DAYS = 14
 UNACKNOWLEDGED_AFTER = datetime.timedelta(hours=24)
@@ -57,23 +60,20 @@ def _facts(report, elevator):
             "reported_at": report["created_at"].strftime("%Y-%m-%d %H:%M UTC")}
 
 
-async def notify_report(db, report, kind, *, key, base_url, elevator=None):
+async def notify_report(db, report, kind, *, key, base_url, elevator=None, extra_facts=None):
     """Record the notification of a report event for everyone it is routed to; return the delivery ids.
 
-    This is the one place that hands deliveries to the durable worker: a `deliver` job per id,
-    keyed by the delivery so that recording the same notification again asks for nothing more.
+    Their `deliver` job is keyed by the notification, so recording it again asks for nothing more.
     """
     if elevator is None:
         elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
     links = [(ACTION_LABELS[a], action_url(key, base_url, report["_id"], a)) for a in ACTIONS]
     links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
-    facts = _facts(report, elevator)
+    facts = {**_facts(report, elevator), **(extra_facts or {})}
     notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
     ids = await record_notification(db, notification_id, kind, elevator,
                                     lambda lang, copy: compose(kind, lang, facts, links, copy))
-    if ids:
-        await jobs.enqueue_many(db, [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}") for i in ids],
-                                once=True)
+    await hand_to_worker(db, notification_id, ids)
     return ids
 
 
@@ -116,3 +116,33 @@ async def escalate_unacknowledged(db, *, key, base_url, now=None):
     while (report := await report_store.claim_unacknowledged(db, now - UNACKNOWLEDGED_AFTER, now)) is not None:
         recorded += await notify_report(db, report, "unacknowledged", key=key, base_url=base_url)
     return recorded
+
+
+# Who is told instead when a delivery to a party fails for good (core/notify/routing.py).
+UNDELIVERED = {"firm": "undelivered_firm", "unit": "undelivered_unit"}
+
+
+async def delivery_failed(db, delivery_id, reason, *, key, base_url, now=None):
+    """Make a delivery that failed for good seen: marked failed, noted on its report, the fallback and regulator told.
+
+    Safe to run again: the report notes each delivery once, and the notice is one notification.
+    Return the ids of the deliveries recorded for the notice.
+    """
+    delivery = await abandon(db, delivery_id, reason)
+    if delivery is None or delivery["state"] != "failed":
+        return []  # unknown, or sent after all
+    log.error("delivery %s (%s %s to %s %s) failed for good: %s", delivery_id, delivery["kind"], delivery["channel"],
+              delivery["party"], delivery["org_id"], delivery.get("last_error"))
+    report = await report_store.find_report(db, delivery["notification_id"].split(":", 1)[0])
+    if report is None:
+        return []  # not about a report: the failed delivery and the failed job say it
+    notice = UNDELIVERED.get(delivery["party"])
+    # A copy, the regulator itself, or a notice that failed in turn: the trace is enough.
+    told = notice is not None and not delivery["copy"] and delivery["kind"] not in UNDELIVERED.values()
+    entry = {"delivery_id": delivery_id, "party": delivery["party"], "channel": delivery["channel"],
+             "told": told, "at": now or utcnow()}
+    await report_store.note_undelivered(db, report["_id"], entry)
+    if not told:
+        return []
+    failed = f"{delivery['channel']} {delivery['address']}: {delivery.get('last_error') or ''}".strip()
+    return await notify_report(db, report, notice, key=key, base_url=base_url, extra_facts={"undelivered": failed})

@@ -39,6 +39,15 @@ async def elevator_view(db, raw_code, config):
     }
 
 
+async def find_elevator(db, raw_code):
+    """Return the elevator a code names, or raise NotFound or InvalidCode (a form's post needs no page)."""
+    code = normalise_code(raw_code)
+    elevator = await elevator_store.find_elevator_by_code(db, code)
+    if elevator is None:
+        raise NotFound(code)
+    return elevator
+
+
 def page_number(raw):
     """Return the 1-based page number a ?page= value asks for (1 when unreadable)."""
     text = (raw or "1").strip()

@@ -48,6 +48,8 @@ STATES = {
     "reopened": _("Reported as not fixed"),
 }
 OPEN_STATES = ("open", "acknowledged", "in_progress", "reopened")
+# Who a notification failed to reach, as the tracking page names them.
+PARTIES = {"firm": _("the maintenance firm"), "unit": _("the using unit"), "regulator": _("the regulator")}
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 DESCRIPTION_MAX = 1000
@@ -234,7 +236,8 @@ def labels_of(report):
     """Return the message ids that name a report's kind, category and state."""
     categories = FAULT_CATEGORIES if report["kind"] == "fault" else COMPLAINT_CATEGORIES
     return {"category_label": categories.get(report["category"], report["category"]),
-            "state_label": STATES.get(report["state"], report["state"]), "state_labels": STATES}
+            "state_label": STATES.get(report["state"], report["state"]), "state_labels": STATES,
+            "party_labels": PARTIES}
 
 
 async def open_faults(db, elevator_id, limit=10):

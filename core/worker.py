@@ -21,6 +21,7 @@ from core.store.client import DatabaseError
 log = logging.getLogger(__name__)
 
 HANDLERS = {}
+GIVE_UP_HOOKS = {}
 SWEEPS = []
 # Kinds with a lane of their own in every running worker (core.page_writer's pages): a page a
 # passenger reads is rebuilt at once, not after a queue of deliveries or a daily round.
@@ -41,10 +42,22 @@ def handler(kind):
 
 
 def own_lane(kind):
-    """Give jobs of this kind a lane of their own in Worker.run, beside the lane of every kind."""
+    """Give jobs of this kind a lane of their own in Worker.run, beside the runners of every kind."""
     if kind not in LANES:
         LANES.append(kind)
     return kind
+
+
+def on_give_up(kind):
+    """Decorate an async fn(db, config, payload, reason) run before a job of this kind is failed for good.
+
+    It makes the failure visible (a delivery marked failed, someone else told). Until it
+    succeeds the job is not failed but retried with back-off, so it must be safe to run twice.
+    """
+    def register_hook(fn):
+        GIVE_UP_HOOKS[kind] = fn
+        return fn
+    return register_hook
 
 
 def sweep(fn):
@@ -87,11 +100,19 @@ class Worker:
 
     async def run_one(self, kinds=None):
         """Claim the job due first (of kinds, or any) and run it; return it, or None when none is due."""
+        job = await self._claim(kinds)
+        if job is not None:
+            await self._run(job)
+        return job
+
+    async def _claim(self, kinds=None):
+        """Take the job due first, leased to this worker, or return None."""
         now = clock.now()
         until = now + datetime.timedelta(seconds=self.config.job_lease_seconds)
-        job = await job_store.claim_job(self.db, self.owner, now, until, kinds)
-        if job is None:
-            return None
+        return await job_store.claim_job(self.db, self.owner, now, until, kinds)
+
+    async def _run(self, job):
+        """Run a claimed job's handler and record its outcome."""
         fn = HANDLERS.get(job["kind"])
         try:
             if fn is None:
@@ -99,24 +120,35 @@ class Worker:
             await fn(self.db, self.config, job["payload"])
         except jobs.PermanentError as exc:
             log.error("job %s failed for good: %s", job["key"], exc)
-            await self._settled(job, await job_store.fail_job(self.db, job, str(exc)[:500], clock.now()))
+            await self._give_up(job, str(exc), clock.now())
         except Exception as exc:  # noqa: BLE001 - any failure of a handler is retried later
             log.warning("job %s failed (attempt %d): %s", job["key"], job["attempts"], _describe(exc))
             await self._retry(job, _describe(exc))
         else:
             await self._settled(job, await job_store.finish_job(self.db, job, clock.now()) != "lost")
-        return job
 
     async def _retry(self, job, error):
         """Put a failed job back with back-off, or give up after LIFTWATCH_JOB_GIVE_UP_HOURS."""
         now = clock.now()
         since = job.get("failing_since") or now
         if now - since >= datetime.timedelta(hours=self.config.job_give_up_hours):
-            reason = f"gave up after {job['attempts']} attempts: {error}"
-            await self._settled(job, await job_store.fail_job(self.db, job, reason[:500], now))
+            await self._give_up(job, f"gave up after {job['attempts']} attempts: {error}", now, since)
             return
         due = now + datetime.timedelta(seconds=jobs.retry_delay(job["attempts"], self.config.job_backoff))
         await self._settled(job, await job_store.retry_job(self.db, job, due, error, since))
+
+    async def _give_up(self, job, reason, now, since=None):
+        """Run the kind's give-up hook, then keep the job as failed; a failing hook is retried instead."""
+        hook = GIVE_UP_HOOKS.get(job["kind"])
+        try:
+            if hook is not None:
+                await hook(self.db, self.config, job["payload"], reason[:500])
+        except Exception as exc:  # noqa: BLE001 - the failure must not go unseen: try the hook again later
+            log.warning("job %s: give-up hook failed: %s", job["key"], _describe(exc))
+            due = now + datetime.timedelta(seconds=jobs.retry_delay(job["attempts"], self.config.job_backoff))
+            await self._settled(job, await job_store.retry_job(self.db, job, due, reason[:500], since or now))
+            return
+        await self._settled(job, await job_store.fail_job(self.db, job, reason[:500], now))
 
     async def _settled(self, job, held):
         if not held:
@@ -136,17 +168,24 @@ class Worker:
             await fn(self.db, self.config)
 
     async def run(self, stop):
-        """Run jobs as they fall due, and the sweeps periodically, until stop is set.
+        """Run jobs as they fall due, and the sweeps, until stop is set.
 
-        One lane takes jobs of every kind and runs the sweeps; each kind in LANES has another
-        lane that takes only its jobs, so they never wait behind other work in this process.
-        Every lane claims as any worker does, so processes still share the jobs safely.
+        LIFTWATCH_WORKER_CONCURRENCY runners take jobs of every kind; each kind in LANES also
+        has a runner of its own, so its jobs never wait behind other work in this process.
+        Every runner claims as any worker does, so processes still share the jobs safely.
         """
-        lanes = [self._lane(stop, None, sweeps=True)] + [self._lane(stop, (kind,)) for kind in LANES]
-        await asyncio.gather(*lanes)
+        idle = []
+        runners = [self._runner(stop, idle, first=n == 0) for n in range(max(1, self.config.worker_concurrency))]
+        lanes = [self._runner(stop, [], first=False, kinds=(kind,)) for kind in LANES]
+        await asyncio.gather(*runners, *lanes)
 
-    async def _lane(self, stop, kinds, sweeps=False):
-        """Claim and run jobs of kinds (None: any) until stop is set; sweep too when asked."""
+    async def _runner(self, stop, idle, first, kinds=None):
+        """Claim and run jobs (of kinds, or any) one after another; the first runner also sweeps.
+
+        The first runner and each lane poll; the other runners sleep until a job is asked for
+        in this process, or until a runner that claimed a job wakes one of them: a burst of
+        jobs spreads over the runners while an idle worker polls with few claims.
+        """
         woken = asyncio.Event()
         jobs.add_waker(woken)
         next_sweep = 0.0
@@ -154,16 +193,26 @@ class Worker:
             while not stop.is_set():
                 woken.clear()
                 try:
-                    if sweeps and time.monotonic() >= next_sweep:
+                    if first and time.monotonic() >= next_sweep:
                         next_sweep = time.monotonic() + self.config.worker_sweep_seconds
                         await self.sweep()
-                    if await self.run_one(kinds) is not None:
+                    job = await self._claim(kinds)
+                    if job is not None:
+                        if idle:
+                            idle.pop().set()  # there may be more: let another runner look
+                        await self._run(job)
                         continue
                 except DatabaseError as exc:
                     log.warning("worker cannot reach the database: %s", exc)
                 except Exception:  # noqa: BLE001 - a sweep's bug must not stop the jobs of this process
                     log.exception("worker loop failed; going on")
-                await _wait_any((woken, stop), self.config.worker_poll_seconds)
+                idle.append(woken)
+                try:
+                    polls = first or kinds is not None
+                    await _wait_any((woken, stop), self.config.worker_poll_seconds if polls else None)
+                finally:
+                    if woken in idle:
+                        idle.remove(woken)
         finally:
             jobs.remove_waker(woken)
 

@@ -8,7 +8,6 @@ from quart import Quart
 
 from core import report_jobs
 from core.config import Config
-from core.notify import Notifier, NotifySettings
 from core.store.client import open_store
 from core.worker import Worker
 from portal import (actions, compression, confirm, edge, errors, forms, health, language, open311, photos, public,
@@ -62,7 +61,9 @@ def create_app(config=None):
     @app.before_serving
     async def connect():
         app.store = await open_store(config)
-        app.notifier = await Notifier.open(NotifySettings.from_env())
+        # The worker's deliver jobs send through this one: opened now, the first report of a
+        # burst does not wait for the Telegram and robot clients to be built (bench/README.md).
+        app.notifier = await report_jobs.shared_notifier()
         app.telegram = await _start_bot(config, app.store.db)
         app.worker_stop = asyncio.Event()
         # One job worker per serving process; claims are atomic, so several processes are safe.
@@ -76,7 +77,6 @@ def create_app(config=None):
             await app.worker_task
         if app.telegram is not None:
             await app.telegram.shutdown()
-        await app.notifier.close()
         await report_jobs.close_notifier()
         await app.store.close()
 

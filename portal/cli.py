@@ -182,10 +182,13 @@ async def _run_worker(config):
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    from core import report_jobs
+    await report_jobs.shared_notifier()  # built before the first job, not during it
     print("liftwatch worker running; Ctrl-C stops it", flush=True)
     try:
         await Worker(store.db, config).run(stop)
     finally:
+        await report_jobs.close_notifier()
         await store.close()
 
 

@@ -4,7 +4,7 @@ from quart import Blueprint, abort, current_app, redirect, render_template, requ
 
 from core import followup, reports
 from core.codes import InvalidCode
-from core.public import NotFound, elevator_view
+from core.public import NotFound, elevator_view, find_elevator
 from core.store import elevators as elevator_store
 from portal import forms
 from portal.errors import render_error
@@ -28,6 +28,14 @@ async def _view(code):
         abort(404)
 
 
+async def _elevator(code):
+    """Return the elevator a code names (the page summary is read only to show the form again), or 404."""
+    try:
+        return await find_elevator(current_app.store.db, code)
+    except (InvalidCode, NotFound):
+        abort(404)
+
+
 async def _form_page(kind, view, values=None, errors=None, status=200, **extra):
     html = await render_template(f"{'rating' if kind == 'rating' else 'report_form'}.html", kind=kind,
                                  values=values or {}, errors=errors or {}, csrf=forms.token_for(kind),
@@ -45,23 +53,22 @@ async def show_form(code, kind):
 @blueprint.post("/e/<code>/<any('fault', 'complaint'):kind>")
 async def submit_report(code, kind):
     """Save a fault report or complaint, tell those responsible, and send the reporter to its tracking page."""
-    view, raw = await _view(code), await request.form
+    elevator, raw = await _elevator(code), await request.form
     refused = await forms.refuse_post(kind, raw)
     if refused:
         return refused
     form = CHECKS[kind](raw)
     photos = await read_photos(await request.files, form.errors)
     if not form.ok:
-        return await _form_page(kind, view, form.values, form.errors, 400)
+        return await _form_page(kind, await _view(code), form.values, form.errors, 400)
     refused = await forms.refuse_flood(form.values["phone"])
     if refused:
         return refused
     db = current_app.store.db
     if kind == "fault" and not raw.get("new"):
-        same = await reports.find_same_fault(db, view["page"]["_id"], form.values["category"])
+        same = await reports.find_same_fault(db, elevator["_id"], form.values["category"])
         if same:
-            return await _form_page("fault", view, form.values, {}, 200, same=same)
-    elevator = await elevator_store.find_elevator(db, view["page"]["_id"])
+            return await _form_page("fault", await _view(code), form.values, {}, 200, same=same)
     report = await reports.submit(db, kind, elevator, form.values, photos)
     await followup.notify_report(db, report, reports.notification_kind(report), elevator=elevator, **_signing())
     return redirect(f"/r/{report['token']}?sent=1", 303)

@@ -24,6 +24,8 @@ SUBJECTS = {
     "rescue_escalation": _("Rescue call not yet accepted: {place}"),
     "unacknowledged": _("Not acknowledged for 24 hours: {place}"),
     "not_fixed": _("Reported as not fixed: {place}"),
+    "undelivered_firm": _("Notification not delivered: {place}"),
+    "undelivered_unit": _("Notification not delivered: {place}"),
     "confirmation": _("Maintenance record to confirm: {place}"),
     "unconfirmed": _("Maintenance records not confirmed within 7 days"),
     "face_failed": _("Check-in refused: {place}"),
@@ -39,6 +41,10 @@ INTROS = {
     "rescue_escalation": _("Nobody has accepted this rescue call yet."),
     "unacknowledged": _("Nobody acknowledged this report within 24 hours."),
     "not_fixed": _("The reporter says the problem is not fixed; the report is open again."),
+    "undelivered_firm": _("This report could not be delivered to the maintenance firm on one of its channels; "
+                          "you are told instead."),
+    "undelivered_unit": _("This report could not be delivered to the using unit on one of its channels; "
+                          "you are told instead."),
     "confirmation": _("A maintenance visit was recorded; the using unit must confirm it."),
     "face_failed": _("A technician's selfie was refused at this elevator."),
     "unconfirmed": _("These records of your elevators were saved more than 7 days ago and are still not confirmed. Please confirm them with the links you received."),
@@ -57,6 +63,7 @@ LABELS = {
     "due": _("Due"),
     "summary": _("Summary"),
     "technician": _("Technician"),
+    "undelivered": _("Not delivered"),
 }
 # Labels of the links a notification carries (signed links built by the caller).
 LINK_LABELS = (_("Open the report"), _("Acknowledge"), _("In progress"), _("Fixed"),

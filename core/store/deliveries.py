@@ -38,6 +38,23 @@ async def claim_delivery(db, delivery_id, now, lease_seconds):
     return await db.deliveries.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
 
 
+async def claim_deliveries(db, delivery_ids, now, lease_seconds, token):
+    """Take those of some deliveries that are pending and not held, in two round trips; return them."""
+    query = {"_id": {"$in": list(delivery_ids)}, "state": "pending",
+             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
+    update = {"$set": {"lease_until": now + datetime.timedelta(seconds=lease_seconds), "lease_token": token,
+                       "last_attempt_at": now}, "$inc": {"attempts": 1}}
+    await db.deliveries.update_many(query, update)
+    return await db.deliveries.find({"_id": {"$in": list(delivery_ids)}, "lease_token": token}).to_list(None)
+
+
+async def mark_all_sent(db, delivery_ids, now):
+    """Record that the far ends accepted these deliveries, in one round trip."""
+    if delivery_ids:
+        await db.deliveries.update_many({"_id": {"$in": list(delivery_ids)}},
+                                        {"$set": {"state": "sent", "sent_at": now, "lease_until": None}})
+
+
 async def mark_sent(db, delivery_id, now):
     """Record that the far end accepted the delivery."""
     await db.deliveries.update_one({"_id": delivery_id}, {"$set": {"state": "sent", "sent_at": now,
@@ -51,8 +68,11 @@ async def mark_failed(db, delivery_id, now, error, permanent):
         "$set": {"last_error": error[:500], "lease_until": None, **state}, "$inc": {"fail_count": 1}})
 
 
-async def find_pending_deliveries(db, recorded_before, limit=500):
-    """Return ids of deliveries still pending that were recorded before a time (for a sweep)."""
+async def find_pending_notifications(db, recorded_before, limit=500):
+    """Return {notification id: [delivery ids]} of deliveries still pending that were recorded before a time."""
     query = {"state": "pending", "created_at": {"$lt": recorded_before}}
-    found = await db.deliveries.find(query, {"_id": 1}).sort("created_at", ASCENDING).limit(limit).to_list(None)
-    return [d["_id"] for d in found]
+    cursor = db.deliveries.find(query, {"notification_id": 1}).sort("created_at", ASCENDING).limit(limit)
+    found = {}
+    async for doc in cursor:
+        found.setdefault(doc["notification_id"], []).append(doc["_id"])
+    return found

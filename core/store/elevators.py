@@ -27,6 +27,12 @@ async def find_elevator(db, elevator_id):
     return await db.elevators.find_one({"_id": elevator_id})
 
 
+async def find_elevator_by_code(db, code):
+    """Return the elevator of a registration or equipment code, or None."""
+    # As for pages: labels carry the primary code, so the common case is one read by _id.
+    return await db.elevators.find_one({"_id": code}) or await db.elevators.find_one({"codes": code})
+
+
 async def find_elevators(db, firm_id=None, unit_id=None):
     """Return elevators, optionally of one firm or using unit, ordered by code."""
     query = {}

@@ -109,7 +109,7 @@ SERVES = {
                                "its tally)",),
     ("contacts", "org_kind_address"): _CONTACTS,
     ("deliveries", "notification"): ("core.store.deliveries.find_deliveries",),
-    ("deliveries", "state_created"): ("core.store.deliveries.find_pending_deliveries",),
+    ("deliveries", "state_created"): ("core.store.deliveries.find_pending_notifications",),
     ("reports", "token"): (_REPORTS + "find_report_by_token",),
     ("reports", "elevator_kind_state"): (_REPORTS + "find_open_reports",),
     ("reports", "firm_created"): (_REPORTS + "find_firm_report_times",),

@@ -35,6 +35,13 @@ async def change_state(db, report_id, expected, state, entry, stamps):
         return_document=ReturnDocument.AFTER)
 
 
+async def note_undelivered(db, report_id, entry):
+    """Add a failed delivery to a report's trace, once per delivery; tell whether it was new."""
+    result = await db.reports.update_one({"_id": report_id, "undelivered.delivery_id": {"$ne": entry["delivery_id"]}},
+                                         {"$push": {"undelivered": entry}})
+    return result.modified_count == 1
+
+
 async def add_metoo(db, report_id, entry):
     """Count one more passenger having the same problem."""
     return await db.reports.find_one_and_update(

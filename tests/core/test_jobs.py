@@ -200,7 +200,7 @@ async def test_it_runs_a_job_of_a_kind_with_its_own_lane_while_other_jobs_queue(
     for n in range(10):
         await jobs.enqueue(store.db, "t-slow", {"n": n})
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.Worker(store.db, dataclasses.replace(config, worker_poll_seconds=30)).run(stop))
+    task = asyncio.create_task(worker.Worker(store.db, dataclasses.replace(config, worker_poll_seconds=30, worker_concurrency=1)).run(stop))
     await asyncio.sleep(0.1)
     await jobs.enqueue(store.db, "t-fast", {"n": 1})
     for _ in range(40):
@@ -210,3 +210,54 @@ async def test_it_runs_a_job_of_a_kind_with_its_own_lane_while_other_jobs_queue(
     stop.set()
     await task
     assert fast == [{"n": 1}] and len(slow_runs) <= 4
+
+
+async def test_it_runs_the_give_up_hook_before_failing_a_job_and_retries_while_the_hook_fails(store, config):
+    clock.set_time(START)
+    recorder("t-hooked", fail=jobs.PermanentError("address refused"))
+    seen, hook_fails = [], [True]
+
+    @worker.on_give_up("t-hooked")
+    async def noticed(db, config, payload, reason):
+        seen.append((payload, reason))
+        if hook_fails[0]:
+            raise ConnectionError("database went away")
+
+    key = await jobs.enqueue(store.db, "t-hooked", {"n": 1})
+    runner = worker.Worker(store.db, dataclasses.replace(config, job_backoff=(60,)))
+    assert await runner.drain() == 1
+    assert (await job_store.find_job(store.db, key))["state"] == "pending"  # not failed unseen
+    hook_fails[0] = False
+    clock.advance(seconds=60)
+    assert await runner.drain() == 1
+    assert seen == [({"n": 1}, "address refused")] * 2
+    assert (await job_store.find_job(store.db, key))["state"] == "failed"
+
+
+async def test_it_runs_up_to_the_worker_concurrency_of_jobs_at_once(store, config):
+    running, most, release = [0], [0], asyncio.Event()
+
+    async def handle(db, config, payload):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        await release.wait()
+        running[0] -= 1
+
+    worker.register("t-parallel", handle)
+    for n in range(5):
+        await jobs.enqueue(store.db, "t-parallel", {"n": n})
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.Worker(store.db, dataclasses.replace(config, worker_concurrency=3)).run(stop))
+    for _ in range(100):
+        if most[0] == 3:
+            break
+        await asyncio.sleep(0.02)
+    release.set()
+    for _ in range(100):
+        if await store.db.jobs.count_documents({"kind": "t-parallel", "state": "done"}) == 5:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert most[0] == 3
+    assert await store.db.jobs.count_documents({"kind": "t-parallel", "state": "done"}) == 5

@@ -4,6 +4,7 @@ import asyncio
 import re
 from urllib.parse import urlsplit
 
+from core import report_jobs
 from core.notify.contacts import add_contact
 from tests.factories import ON_TIME
 from tests.portal.test_reports import GOOD_FAULT, form_token, post_form
@@ -33,6 +34,7 @@ async def test_it_emails_the_firm_with_a_chinese_subject_and_working_links(clien
         monkeypatch.setenv("LIFTWATCH_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("LIFTWATCH_SMTP_PORT", str(smtp.port))
         monkeypatch.setenv("LIFTWATCH_SMTP_STARTTLS", "0")
+        await report_jobs.close_notifier()  # opened when the app started: reopened with these settings
         token, report = await report_fault(client, app)
         for _ in range(100):  # the app's own worker runs the deliver jobs
             if len(smtp.received) == 2:
@@ -131,3 +133,19 @@ async def test_it_escalates_a_report_nobody_acknowledged_in_24_hours_once(client
     assert sorted((d["address"], d["copy"]) for d in told) == [("boss@f1.example.com", False), ("desk@r1.example.com", True)]
     assert all(late["_id"] in d["notification_id"] for d in told)
     assert await escalate_unacknowledged(db, now=later, **signing) == []  # once only
+
+
+async def test_it_shows_on_the_tracking_page_a_notification_that_failed_for_good(client, app):
+    import datetime
+    from core.store import reports as report_store
+    token, report = await report_fault(client, app)
+    at = datetime.datetime(2026, 11, 26, 2, 0, tzinfo=datetime.timezone.utc)
+    for n, (party, told) in enumerate((("firm", True), ("unit", False))):
+        await report_store.note_undelivered(app.app.store.db, report["_id"], {
+            "delivery_id": f"d{n}", "party": party, "channel": "email", "told": told, "at": at})
+    page = await (await client.get(f"/r/{token}?lang=en")).get_data(as_text=True)
+    assert ("A notification could not be delivered to the maintenance firm; its fallback contact and the "
+            "regulator were told.") in page
+    assert "A notification could not be delivered to the using unit." in page
+    page = await (await client.get(f"/r/{token}?lang=zh_Hans")).get_data(as_text=True)
+    assert "通知未能送达维保单位；已改为告知其备用联系人和监管部门。" in page

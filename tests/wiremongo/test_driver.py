@@ -74,3 +74,13 @@ async def test_it_stores_and_reads_back_files_through_gridfs(store):
     assert "files_id_1_n_1" in names
     await bucket.delete(file_id)
     assert await store.db["fs.chunks"].count_documents({}) == 0
+
+
+async def test_it_leaves_an_existing_document_alone_when_an_upsert_only_sets_on_insert(store):
+    from pymongo import UpdateOne
+    coll = store.db.once
+    await coll.insert_one({"_id": 1, "key": "k", "state": "pending"})
+    result = await coll.update_one({"key": "k"}, {"$setOnInsert": {"state": "new"}}, upsert=True)
+    await coll.bulk_write([UpdateOne({"key": "k"}, {"$setOnInsert": {"state": "new"}}, upsert=True)])
+    assert result.matched_count == 1 and result.modified_count == 0
+    assert await coll.find().to_list(None) == [{"_id": 1, "key": "k", "state": "pending"}]

@@ -130,3 +130,18 @@ def test_it_composes_every_kind_in_both_languages():
         assert zh.subject != en.subject and "{" not in zh.subject + en.subject, kind
         assert "96333" in zh.text and FACTS["description"] in en.text and zh.lang == "zh_Hans"
         assert "<b>&</b>" not in zh.html and "&lt;b&gt;&amp;&lt;/b&gt;" in zh.html
+
+
+async def test_it_sends_a_notifications_deliveries_together_each_with_its_own_outcome(db, notifier, smtp, telegram,
+                                                                                      wecom):
+    from core.notify.deliveries import deliver_many
+    email_id, telegram_id, wecom_id = await record(db)
+    telegram.block("4242")
+    assert await delivery_store.claim_delivery(db, wecom_id, utcnow(), LEASE_SECONDS)  # another worker sends it
+    outcomes = await deliver_many(db, [email_id, telegram_id, wecom_id], notifier)
+    assert outcomes[email_id] == "sent" and outcomes[telegram_id] == "failed"
+    assert isinstance(outcomes[wecom_id], TransportError) and not outcomes[wecom_id].permanent
+    assert await deliver_many(db, [email_id, telegram_id], notifier) == {email_id: "sent", telegram_id: "failed"}
+    states = {d["channel"]: d["state"] for d in await delivery_store.find_deliveries(db, "report:1")}
+    assert states == {"email": "sent", "telegram": "failed", "wecom": "pending"}
+    assert len(smtp.received) == 1 and wecom.messages == []

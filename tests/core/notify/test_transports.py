@@ -4,11 +4,12 @@ import dataclasses
 import io
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from core.notify import Link, Message, Notifier, Recipient, TransportError
 from core.notify.console import ConsoleTransport
 from tests.core.notify.conftest import DINGTALK_SECRET, DINGTALK_TOKEN, WECOM_KEY
-from tests.standins.smtp import free_port
+from tests.standins.smtp import SMTPStandin, free_port
 
 HOSTILE = "门不关 <script>alert(1)</script> *bold* [x](http://evil.example) & _u_"
 MESSAGE = Message(subject="故障报修：鲤城区中山中路1号 1号梯", text=f"乘客报告：\n{HOSTILE}", lang="zh_Hans",
@@ -175,3 +176,32 @@ async def test_it_keeps_long_or_multiline_messages_within_each_channel_limit(not
     assert len(text) <= MAX_LENGTH and text.endswith("确认收到</a>") and "&lt;&amp;&gt;…" in text
     assert len(render_html(long)) == len(text)
     assert len(render_markdown(long, 4096).encode()) <= 4096 and len(wecom.messages) == 1
+
+
+class PeerNotingSMTP(SMTPStandin):
+    """The SMTP stand-in, noting which connection each message came on."""
+
+    def __init__(self, port=None):
+        super().__init__()
+        self.peers = []
+        if port is not None:
+            self.controller.loop.close()  # the one made for the free port is never started
+            self.port = port
+            self.controller = Controller(self, hostname="127.0.0.1", port=port)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.peers.append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_it_reuses_one_smtp_connection_and_reconnects_when_the_server_dropped_it(notify_settings):
+    first = PeerNotingSMTP().__enter__()
+    settings = dataclasses.replace(notify_settings, smtp_port=first.port)
+    async with await Notifier.open(settings) as notifier:
+        for n in range(3):
+            await notifier.send(Recipient("email", f"duty{n}@firm.example.cn"), MESSAGE)
+        first.__exit__(None, None, None)  # the server goes away, and with it the kept connection
+        with PeerNotingSMTP(first.port) as second:
+            await notifier.send(Recipient("email", "duty3@firm.example.cn"), MESSAGE)
+    assert [rcpt for _, rcpt, _ in first.received] == [[f"duty{n}@firm.example.cn"] for n in range(3)]
+    assert len(set(first.peers)) == 1 and [rcpt for _, rcpt, _ in second.received] == [["duty3@firm.example.cn"]]

@@ -168,4 +168,4 @@ async def job_and_delivery_calls(db, now):
     await delivery_store.claim_delivery(db, delivery_id, now, 60)
     await delivery_store.mark_failed(db, delivery_id, now, "test", False)
     await delivery_store.mark_sent(db, delivery_id, now)
-    await delivery_store.find_pending_deliveries(db, now)
+    await delivery_store.find_pending_notifications(db, now)
