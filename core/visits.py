@@ -259,3 +259,8 @@ async def close_visits_left_open(db, config):
         # A visit that never checked out has no proof of place at the end: no_location_checkin.
         await finish(db, visit, config, ["no_location_checkin"])
     return len(left)
+
+
+def location_distance(location, elevator, geofence_m):
+    """Return a location's distance from the elevator in metres; raise Refused as a check-in would (rescue arrival)."""
+    return _check_location(location, elevator, geofence_m)

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 HANDLERS = {}
 SWEEPS = []
 # Modules whose handlers and sweeps the worker loads; a new kind of job adds its module here.
-HANDLER_MODULES = ("core.page_writer", "core.grading", "core.report_jobs", "core.visits", "core.daily")
+HANDLER_MODULES = ("core.page_writer", "core.grading", "core.report_jobs", "core.visits", "core.daily",
+                   "core.rescue_jobs")
 
 
 def register(kind, fn):

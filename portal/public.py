@@ -64,16 +64,6 @@ async def _elevator_page(code):
     return body
 
 
-@blueprint.get("/e/<code>/<any('rescue'):kind>")
-async def entry(code, kind):
-    """Show the phone numbers to use for rescue (the forms are in portal/reports.py)."""
-    try:
-        view = await elevator_view(current_app.store.db, code, _config())
-    except (InvalidCode, NotFound) as exc:
-        return await _unknown_elevator(code, isinstance(exc, InvalidCode))
-    return await render_template("entry.html", kind=kind, **view)
-
-
 @blueprint.get("/firms/<firm_id>")
 async def firm(firm_id):
     """Show a maintenance firm's public page: licences, elevators served, credit grade."""

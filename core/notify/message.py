@@ -42,18 +42,22 @@ class Message:
     kind: str = ""
     html: str | None = None
     links: tuple[Link, ...] = field(default_factory=tuple)
+    # Chat buttons (label, callback data), such as a rescue call's Accept; only Telegram shows them.
+    buttons: tuple[Link, ...] = field(default_factory=tuple)
 
     def to_doc(self):
         """Return the message as a document for storage."""
         return {"subject": self.subject, "text": self.text, "lang": self.lang, "kind": self.kind,
-                "html": self.html, "links": [{"label": k.label, "url": k.url} for k in self.links]}
+                "html": self.html, "links": [{"label": k.label, "url": k.url} for k in self.links],
+                "buttons": [{"label": k.label, "url": k.url} for k in self.buttons]}
 
     @classmethod
     def from_doc(cls, doc):
         """Rebuild a stored message."""
         links = tuple(Link(k["label"], k["url"]) for k in doc.get("links") or ())
+        buttons = tuple(Link(k["label"], k["url"]) for k in doc.get("buttons") or ())
         return cls(doc["subject"], doc["text"], doc.get("lang", "zh_Hans"), doc.get("kind", ""),
-                   doc.get("html"), links)
+                   doc.get("html"), links, buttons)
 
     def plain(self):
         """Return the text with the links written out after it."""

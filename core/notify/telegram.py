@@ -4,7 +4,7 @@ import datetime
 import html
 import warnings
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
@@ -58,9 +58,17 @@ class TelegramTransport:
         """Send one message to one chat, raising TransportError when it is not accepted."""
         try:
             await self.bot.send_message(chat_id=_chat_id(recipient.address), text=render_html(message),
-                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+                                        reply_markup=_keyboard(message))
         except TelegramError as exc:
             raise classify(exc) from exc
+
+
+def _keyboard(message):
+    """Return the message's chat buttons as an inline keyboard, one per row, or None."""
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.url)] for b in message.buttons])
 
 
 def _chat_id(address):

@@ -59,6 +59,21 @@ INDEXES = {
                IndexModel([("person_id", ASCENDING), ("checkin.at", DESCENDING)], name="person_checkin"),
                IndexModel([("open", ASCENDING), ("started_at", ASCENDING)], name="open_started")],
     "work_photos": [IndexModel([("firm_id", ASCENDING)], name="firm")],
+    # Rescue calls (core/rescue.py): `slot` is unique, so an elevator has one open call and
+    # simultaneous first taps join it; the status page finds a call by token; a repeated tap
+    # finds its call by the caller's idempotency key; the dispatch sweep reads calls still
+    # `received`; the dispatch board a firm's open calls; the bot a technician's accepted call;
+    # the regulator's digest the calls over the arrival target by the day they began.
+    "rescues": [IndexModel([("slot", ASCENDING)], unique=True, name="slot_unique"),
+                IndexModel([("token", ASCENDING)], unique=True, name="token"),
+                IndexModel([("callers.key", ASCENDING)], name="caller_key"),
+                IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created"),
+                IndexModel([("firm_id", ASCENDING), ("open", ASCENDING), ("created_at", ASCENDING)],
+                           name="firm_open"),
+                IndexModel([("accepted_by.person_id", ASCENDING), ("open", ASCENDING)], name="accepted_by"),
+                IndexModel([("over_target", ASCENDING), ("created_at", ASCENDING)], name="over_target")],
+    # Rescue dispatch finds the Telegram accounts of the elevator's technicians.
+    "telegram_accounts": [IndexModel([("person_id", ASCENDING)], name="person")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
 }
