@@ -7,7 +7,7 @@ import signal
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot import start, today, visit
+from bot import rescue, start, today, visit
 from bot.texts import _, lang_of, say
 from core import clock
 from core.store import technicians as store
@@ -42,6 +42,7 @@ def build_application(config, db, polling=False):
     start.add_handlers(application)
     today.add_handlers(application)
     visit.add_handlers(application)
+    rescue.add_handlers(application)
     application.add_error_handler(error_raised)
     return application
 

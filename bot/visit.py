@@ -4,6 +4,7 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton
                       ReplyKeyboardRemove)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import rescue
 from bot.texts import _, say, technician, tr
 from core import rounds, visits
 from core.faces import reason_text
@@ -166,6 +167,8 @@ async def location_received(update, context):
     person, lang = await technician(update, context)
     if person is None:
         return
+    if await rescue.take_location(update, context, person, lang, location):
+        return  # the arrival at a rescue call the technician accepted (bot/rescue.py)
     visit = await visit_store.find_open_visit(context.bot_data["db"], person["_id"])
     if visit is not None and visit["step"] == "checkout":
         await step(update, context, _check_out, location, config=True)
