@@ -107,3 +107,16 @@ async def test_it_serves_the_status_script_from_static_under_the_strict_policy(c
         "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert '<noscript><meta http-equiv="refresh"' in page
     assert (await client.get("/static/rescue.js")).status_code == 200
+
+
+async def test_it_shows_the_firm_its_open_calls_at_a_signed_revocable_address(client, app):
+    from core.rescue_board import dispatch_link
+    db, key = app.app.store.db, app.app.secret_key_bytes
+    await tap(client, code=OVERDUE)
+    url = (await dispatch_link(db, key, "http://x", "F1")).removeprefix("http://x")
+    page = await (await client.get(url)).get_data(as_text=True)
+    assert OVERDUE in page and "已收到您的求救" in page and 'http-equiv="refresh" content="15"' in page
+    assert (await client.get(url.replace("sig=", "sig=x"))).status_code == 404
+    assert (await client.get(url.replace("/F1?", "/F2?"))).status_code == 404
+    fresh = (await dispatch_link(db, key, "http://x", "F1", revoke=True)).removeprefix("http://x")
+    assert (await client.get(url)).status_code == 404 and (await client.get(fresh)).status_code == 200
