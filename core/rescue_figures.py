@@ -6,15 +6,25 @@ Its one writer is the `rescue_figures` job, which adds with $addToSet, so runnin
 changes nothing; the public pages and the firm's grade read one document, never the calls.
 """
 
+import datetime
 import statistics
 
 from core import jobs
+from core.i18n import translations
 from core.store import meta as meta_store
 from core.store import rescues as store
 from core.tally import first_month, month_key
-from core.timeutil import local_date
+from core.timeutil import local_date, local_midnight_utc
+
+def _(text):
+    """Mark text for extraction; it is translated for each reader."""
+    return text
+
 
 KIND = "rescue_figures"
+NONE_LATE = _("No rescue call went over 30 minutes.")
+ARRIVED_AFTER = _("reached after %(minutes)s min")
+NOT_REACHED = _("not reached within the target")
 MONTHS = 12
 
 
@@ -61,3 +71,28 @@ def summarise(doc, today):
 async def summary(db, kind, org_or_elevator_id, today):
     """Return the last 12 months' figures of an elevator ("elevator") or a firm ("firm")."""
     return summarise(await store.find_figures(db, f"{kind}:{org_or_elevator_id}"), today)
+
+
+async def over_target_calls(db, day, config):
+    """Return the calls over the arrival target for the digest of a local date.
+
+    The window is the day before, moved back by the target, so every call in it is already
+    decided when the round runs at midnight, and each call is in exactly one digest.
+    """
+    target = datetime.timedelta(minutes=config.rescue_arrive_minutes)
+    until = local_midnight_utc(day, config.timezone) - target
+    return await store.find_over_target(db, until - datetime.timedelta(days=1), until)
+
+
+def describe_late(calls, lang):
+    """Return the digest's lines about calls over the target, in a reader's language."""
+    gettext = translations(lang).ugettext
+    if not calls:
+        return gettext(NONE_LATE)
+    lines = []
+    for call in calls:
+        reached = call.get("arrived_at")
+        minutes = round((reached - call["created_at"]).total_seconds() / 60) if reached else None
+        lines.append(f"{call['elevator_id']} {call.get('place', '')} ({call.get('firm_id')}): " +
+                     (gettext(ARRIVED_AFTER) % {"minutes": minutes} if reached else gettext(NOT_REACHED)))
+    return "\n".join(lines)

@@ -57,6 +57,7 @@ LABELS = {
     "status": _("Status page"),
     "due": _("Due"),
     "summary": _("Summary"),
+    "late_rescues": _("Rescue calls over 30 minutes"),
 }
 # Labels of the links a notification carries (signed links built by the caller).
 LINK_LABELS = (_("Open the report"), _("Acknowledge"), _("In progress"), _("Fixed"),
