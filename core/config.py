@@ -114,9 +114,9 @@ class Config:
             visit_min_photos=_int("VISIT_MIN_PHOTOS", 3, 1, 50),
             visit_min_minutes=_per_interval("VISIT_MIN_MINUTES", DEFAULT_VISIT_MIN_MINUTES),
             visit_max_open_hours=_number("VISIT_MAX_OPEN_HOURS", 8.0, 0.5, 168),
-            rescue_escalate_minutes=_number("RESCUE_ESCALATE_MINUTES", 5.0, 0.1, 1440),
-            rescue_regulator_minutes=_number("RESCUE_REGULATOR_MINUTES", 10.0, 0.1, 1440),
-            rescue_arrive_minutes=_number("RESCUE_ARRIVE_MINUTES", 30.0, 1, 1440),
+            rescue_escalate_minutes=_number("RESCUE_ESCALATE_MINUTES", 5.0, 0.01, 1440),
+            rescue_regulator_minutes=_number("RESCUE_REGULATOR_MINUTES", 10.0, 0.01, 1440),
+            rescue_arrive_minutes=_number("RESCUE_ARRIVE_MINUTES", 30.0, 0.01, 1440),
             rescue_calls_per_hour=_int("RESCUE_CALLS_PER_HOUR", 10, 1, 100_000),
         )
         values.update(overrides)
