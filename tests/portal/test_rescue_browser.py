@@ -1,0 +1,24 @@
+"""The rescue call in a phone-sized Chromium with JavaScript off, as a trapped passenger's phone may be."""
+
+from tests.factories import ON_TIME
+from tests.portal.test_browser import CHROMIUM, base_url, phone, pytestmark  # noqa: F401 (fixtures)
+
+
+async def test_it_sends_a_call_and_reads_the_status_page_without_javascript(base_url, phone, app):
+    await phone.goto(f"{base_url}/e/{ON_TIME}/rescue")
+    button = phone.get_by_role("button", name="一键求救").first
+    box = await button.bounding_box()
+    assert box["y"] + box["height"] <= 667 and box["x"] + box["width"] <= 375  # above the fold, no sideways scroll
+    assert box["height"] >= 60  # a big target for a shaking hand
+    await phone.get_by_label("被困人数？").fill("3")
+    await button.click()
+    assert "/rescue/" in phone.url
+    assert await phone.get_by_role("heading", name="已收到您的求救").is_visible() or \
+        await phone.get_by_role("heading", name="已通知维保单位").is_visible()
+    assert await phone.get_by_text("不要强行扒门").is_visible()
+    assert await phone.locator('a[href="tel:96333"]').count() >= 2
+    assert await phone.locator('a[href="tel:0595-22000002"]').count() == 1
+    call = await app.app.store.db.rescues.find_one({"elevator_id": ON_TIME})
+    assert call["people"] == 3 and call["callers"][0]["flags"] == []
+    await phone.reload()
+    assert await app.app.store.db.rescues.count_documents({}) == 1
