@@ -89,12 +89,15 @@ def deliver_jobs(ids, due):
     return [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}", due=due) for i in ids]
 
 
-async def dispatch(db, config, rescue_id, sending_now=False):
-    """Record a call's first messages and its timed steps; return the delivery ids (empty when nothing to do)."""
-    rescue = await store.find_rescue(db, rescue_id)
+async def dispatch(db, config, rescue_id, sending_now=False, rescue=None, elevator=None):
+    """Record a call's first messages and its timed steps; return the delivery ids (empty when nothing to do).
+
+    The portal passes the call and the elevator it has just read; the worker reads them.
+    """
+    rescue = rescue or await store.find_rescue(db, rescue_id)
     if rescue is None or not rescue["open"] or rescue.get("dispatched_at"):
         return []
-    elevator = await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
+    elevator = elevator or await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
     technicians = await technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
     ids = await _record(db, rescue, elevator, "rescue", dispatch_notification(rescue), technicians, config.public_url)
     due = clock.now() + (FALLBACK if sending_now else datetime.timedelta(0))
@@ -115,9 +118,9 @@ async def send_now(db, ids, notifier):
     return results
 
 
-async def dispatch_now(db, config, rescue_id, notifier):
+async def dispatch_now(db, config, rescue, elevator, notifier):
     """Dispatch a call that was just opened and send its first messages at once."""
-    await send_now(db, await dispatch(db, config, rescue_id, sending_now=True), notifier)
+    await send_now(db, await dispatch(db, config, rescue["_id"], True, rescue, elevator), notifier)
 
 
 def fallback_job(rescue_id):

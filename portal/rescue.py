@@ -6,7 +6,7 @@ import json
 from quart import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from core import clock, guard, jobs, rescue, rescue_board, rescue_dispatch
-from core.codes import InvalidCode
+from core.codes import InvalidCode, normalise_code
 from core.i18n import translations
 from core.public import NotFound, elevator_view
 from core.store import elevators as elevator_store
@@ -55,18 +55,29 @@ async def _suspicions(raw):
     return flags
 
 
+async def _elevator(code):
+    """Return the elevator of a code (one indexed read: the call must not wait for its page), or abort with 404."""
+    try:
+        found = await elevator_store.find_elevator_by_code(current_app.store.db, normalise_code(code))
+    except InvalidCode:
+        found = None
+    if found is None:
+        abort(404)
+    return found
+
+
 @blueprint.post("/e/<code>/rescue")
 async def take_call(code):
     """Store the call durably, start its dispatch, and send the caller to its status page."""
-    view, raw = await _view(code), await request.form
+    elevator, raw = await _elevator(code), await request.form
     answers, flags = rescue.check_call(raw)
     flags += await _suspicions(raw)
     db = current_app.store.db
-    elevator = await elevator_store.find_elevator(db, view["page"]["_id"])
     call, opened = await rescue.call(db, elevator, rescue.caller_key(raw), answers, flags)
     if opened:
         await jobs.enqueue_many(db, [rescue_dispatch.fallback_job(call["_id"])], once=True)
-        current_app.add_background_task(rescue_dispatch.dispatch_now, db, _config(), call["_id"], current_app.notifier)
+        current_app.add_background_task(rescue_dispatch.dispatch_now, db, _config(), call, elevator,
+                                        current_app.notifier)
     return redirect(f"/rescue/{call['token']}", 303)
 
 

@@ -107,3 +107,8 @@ async def count_firm_pages(db, firm_id, today_start, soon_end):
         "inspection_overdue": (await count(**not_failed, **{"due.inspection": {"$lt": today_start}})
                                + await count(**not_failed, **{"due.inspection": None})),
     }
+
+
+async def find_elevator_by_code(db, code):
+    """Return the elevator answering to a normalised registration or equipment code, or None."""
+    return await db.elevators.find_one({"codes": code})

@@ -78,7 +78,7 @@ async def test_it_tells_the_technician_the_firm_and_the_unit_at_once(store, conf
     smtp, telegram, notifier = channels
     [elevator] = await load(store.db)
     call, opened = await rescue.call(store.db, elevator, rescue.new_key(), {"people": 2, "hurt": True, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call["_id"], notifier)
+    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
     assert opened and accept_buttons(telegram, TECH_CHAT) == [f"ra:{call['_id']}"]
     assert accept_buttons(telegram, OTHER_CHAT) == []  # not assigned: told only when escalating
     assert sorted(r for _, rcpt, _ in smtp.received for r in rcpt) == ["duty@f1.example.com", "office@u1.example.com"]
@@ -92,7 +92,7 @@ async def test_it_escalates_at_the_right_moments_on_the_clock(store, config, cha
     clock.set_time(START)
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call["_id"], notifier)
+    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
     worker = Worker(store.db, config)
     clock.set_time(START + datetime.timedelta(minutes=4, seconds=59))
     await worker.drain()
@@ -125,7 +125,7 @@ async def test_it_escalates_no_further_once_accepted(store, config, channels):
     clock.set_time(START)
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call["_id"], notifier)
+    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
     await rescue_steps.accept(store.db, call["_id"], factories.technician())
     clock.set_time(START + datetime.timedelta(minutes=11))
     await Worker(store.db, config).drain()
@@ -153,7 +153,7 @@ async def test_it_stores_and_notifies_200_simultaneous_calls_once_each(store, co
     async def one(elevator, key):
         call, opened = await rescue.call(store.db, elevator, key, empty, [])
         if opened:
-            await rescue_dispatch.dispatch_now(store.db, config, call["_id"], notifier)
+            await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
         return call["_id"]
 
     first = await asyncio.gather(*(one(e, k) for e, k in zip(elevators, keys)))
@@ -174,7 +174,7 @@ async def test_it_delivers_after_smtp_and_the_bot_api_come_back(store, config, m
         async with await Notifier.open(NotifySettings.from_env()) as notifier:
             call, _ = await rescue.call(store.db, elevator, rescue.new_key(),
                                         {"people": None, "hurt": None, "phone": None}, [])
-            await rescue_dispatch.dispatch_now(store.db, config, call["_id"], notifier)
+            await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
         assert await store.db.deliveries.count_documents({"state": "pending", "fail_count": 1}) == 3
         telegram.failures.clear()
         with smtp:
