@@ -1,15 +1,17 @@
 """200 rescue calls at once over HTTP, one per elevator: time from the tap to the first message accepted.
 
-    .venv/bin/python bench/rescue.py [--calls 200]
+    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE]
 
-The portal is a real `liftwatch serve` (its own process, `--workers` Hypercorn processes; its
-job worker off unless `--worker`: the first messages are sent by the portal itself, and the
-worker's start-up daily round over every elevator would otherwise run during the taps); this process holds the trapped passengers (httpx clients with their own cookies:
-each opens its elevator's rescue page, then all tap together) and the far ends, the test
-stand-ins, which note when they accept the first message of each call: the assigned technician's bot message with Accept (the local Bot API server) and the
-firm's duty email (aiosmtpd); the using unit gets an email too. The embedded database runs as
-its own process on a temporary data directory. Prints p50 and p99 for the portal's answer,
-the Bot API and SMTP, against the target p99 <= 1 s.
+The portal is a real `liftwatch serve` (its own process, `--workers` Hypercorn processes;
+its job worker off unless `--worker`: the first messages are sent by the portal itself, and
+the worker's start-up daily round over every elevator would otherwise run during the taps).
+This process holds the trapped passengers (httpx clients with their own cookies: each opens
+its elevator's rescue page, then all tap together) and the far ends, the test stand-ins,
+which note when they accept the first message of each call: the assigned technician's bot
+message with Accept (the local Bot API server) and the firm's duty email (aiosmtpd); the
+using unit gets an email too. The embedded database runs as its own process on a temporary
+data directory. Prints p50 and p99 for the portal's answer, the Bot API and SMTP, against
+the target p99 <= 1 s, and the portal process's CPU seconds.
 """
 
 import argparse

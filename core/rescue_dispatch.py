@@ -50,7 +50,7 @@ def step_key(rescue_id, step):
     return f"rescue:{rescue_id}:{step}"
 
 
-def facts(rescue, elevator, base_url):
+def facts(rescue, elevator):
     """Return what every message about a call states."""
     place = " ".join(filter(None, (elevator.get("address"), elevator.get("building"))))
     hurt = rescue.get("hurt")
@@ -75,7 +75,7 @@ async def technician_addressees(db, firm_id, person_ids):
 
 async def _record(db, rescue, elevator, kind, notification_id, technicians, base_url):
     """Record one notification of a call: technicians with Accept, then the routed contacts."""
-    told, links = facts(rescue, elevator, base_url), _status_link(rescue, base_url)
+    told, links = facts(rescue, elevator), _status_link(rescue, base_url)
     accept = [(ACCEPT, f"ra:{rescue['_id']}")]
     ids = await record_to(db, notification_id, kind, technicians,
                           lambda lang, copy: compose(kind, lang, told, links, copy, accept))

@@ -5,8 +5,6 @@ a server killed before then leaves the job in the database, and whichever worker
 runs it once. A step first records its messages (idempotent), then itself on the call.
 """
 
-import datetime
-
 from core import clock, jobs, rescue_figures
 from core.grading import grade_jobs
 from core.rescue_dispatch import DISPATCH, STEP, SWEEP_AFTER, _record, deliver_jobs, dispatch, \
@@ -91,8 +89,3 @@ async def dispatch_left_behind(db, config):
     await jobs.enqueue_many(db, [jobs.job(DISPATCH, {"rescue_id": r["_id"]}, key=f"rescue:{r['_id']}:dispatch")
                                  for r in waiting], once=True)
     return len(waiting)
-
-
-def minutes_since(rescue, now=None):
-    """Return the whole minutes since a call was received."""
-    return int(((now or clock.now()) - rescue["created_at"]) / datetime.timedelta(minutes=1))

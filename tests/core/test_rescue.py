@@ -1,6 +1,7 @@
 """Rescue calls in core against the real database, the worker, and the channels' stand-ins."""
 
 import asyncio
+import dataclasses
 import datetime
 
 import pytest
@@ -48,6 +49,12 @@ async def load(db, count=1):
                  for n in range(count)]
     await add_elevators(db, elevators, owe=False)
     return elevators
+
+
+@pytest.fixture
+def config(config):
+    """Let 200 simultaneous calls wait for one of the 20 pooled connections on a loaded machine."""
+    return dataclasses.replace(config, db_timeout_ms=60_000)
 
 
 def point_at(monkeypatch, smtp, telegram):

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 from core import clock
-from core.notify.contacts import add_contact
 from portal import rescue as portal_rescue
 from tests.factories import ON_TIME, OVERDUE
 
