@@ -5,6 +5,7 @@ import re
 from playwright.async_api import async_playwright
 
 from core import clock
+from portal import rescue as portal_rescue
 from tests.factories import ON_TIME
 from tests.portal.test_browser import CHROMIUM, FLAGS, base_url, phone, pytestmark  # noqa: F401 (fixtures)
 
@@ -29,7 +30,8 @@ async def test_it_sends_a_call_and_reads_the_status_page_without_javascript(base
     assert await app.app.store.db.rescues.count_documents({}) == 1
 
 
-async def test_it_updates_the_status_page_live_where_javascript_runs(base_url, app):
+async def test_it_updates_the_status_page_live_where_javascript_runs(base_url, app, monkeypatch):
+    monkeypatch.setattr(portal_rescue, "EVENTS_POLL_SECONDS", 0.2)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = await (await browser.new_context(viewport={"width": 375, "height": 667}, locale="zh-CN")).new_page()

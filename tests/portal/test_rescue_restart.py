@@ -16,7 +16,7 @@ from tests.factories import ON_TIME, TZ, load_small_district
 from tests.portal.conftest import free_port, wait_until_up
 from tests.standins.smtp import SMTPStandin
 
-ESCALATE_SECONDS = 4
+ESCALATE_SECONDS = 3
 
 
 def start(env, log):
@@ -72,7 +72,7 @@ async def test_it_escalates_once_after_the_server_was_killed_mid_rescue(config, 
             await asyncio.sleep(ESCALATE_SECONDS)  # the escalation falls due while no server runs
             server = start(env, log)
             await until(lambda: _told(smtp, "boss@f1.example.com", 1))
-            await asyncio.sleep(1.5)  # long enough for a second firing to show
+            await asyncio.sleep(1.0)  # long enough for a second firing to show (the worker polls every 0.1 s)
         finally:
             server.terminate()
             server.wait(30)
