@@ -16,9 +16,12 @@ from core.store import orgs as org_store
 from core.store import technicians as people_store
 from core.worker import Worker
 from tests import factories
+from tests.core.notify.conftest import DINGTALK_TOKEN, WECOM_KEY
+from tests.standins.robots import DingTalkStandin, WeComStandin
 from tests.standins.smtp import SMTPStandin
 from tests.standins.telegram import TelegramStandin
 
+DINGTALK_SECRET = "SECrescue0123456789"  # a signing secret as DingTalk issues them: letters and digits
 START = datetime.datetime(2026, 11, 20, 2, 0, tzinfo=datetime.timezone.utc)
 TECH_CHAT, OTHER_CHAT, MANAGER_CHAT = 7001, 7002, 7003
 
@@ -81,11 +84,19 @@ def accept_buttons(telegram, chat):
             for row in m["reply_markup"]["inline_keyboard"]]
 
 
-async def test_it_tells_the_technician_the_firm_and_the_unit_at_once(store, config, channels):
+async def test_it_tells_the_technician_the_firm_and_the_unit_at_once(store, config, channels, monkeypatch):
     smtp, telegram, notifier = channels
     [elevator] = await load(store.db)
-    call, opened = await rescue.call(store.db, elevator, rescue.new_key(), {"people": 2, "hurt": True, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
+    with DingTalkStandin({DINGTALK_TOKEN: DINGTALK_SECRET}) as dingtalk, WeComStandin({WECOM_KEY}) as wecom:
+        await add_contact(store.db, "F1", "rescue", "dingtalk", f"{DINGTALK_TOKEN}:{DINGTALK_SECRET}")
+        await add_contact(store.db, "U1", "rescue", "wecom", WECOM_KEY)
+        settings = dataclasses.replace(notifier.settings, dingtalk_api_url=dingtalk.url, wecom_api_url=wecom.url)
+        async with await Notifier.open(settings) as robots:
+            call, opened = await rescue.call(store.db, elevator, rescue.new_key(),
+                                             {"people": 2, "hurt": True, "phone": None}, [])
+            await rescue_dispatch.dispatch_now(store.db, config, call, elevator, robots)
+        assert len(dingtalk.messages) == 1 and len(wecom.messages) == 1
+        assert "2" in wecom.messages[0]["markdown"]["content"]
     assert opened and accept_buttons(telegram, TECH_CHAT) == [f"ra:{call['_id']}"]
     assert accept_buttons(telegram, OTHER_CHAT) == []  # not assigned: told only when escalating
     assert sorted(r for _, rcpt, _ in smtp.received for r in rcpt) == ["duty@f1.example.com", "office@u1.example.com"]
