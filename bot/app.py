@@ -7,7 +7,7 @@ import signal
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot import confirmation, correction, history, repair, start, today, visit
+from bot import confirmation, correction, history, repair, rescue, start, today, visit
 from bot.texts import _, lang_of, say
 from core import clock
 from core.store import technicians as store
@@ -46,6 +46,7 @@ def build_application(config, db, polling=False):
     repair.add_handlers(application)
     correction.add_handlers(application)
     confirmation.add_handlers(application)
+    rescue.add_handlers(application)
     application.add_error_handler(error_raised)
     return application
 

@@ -4,10 +4,11 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton
                       ReplyKeyboardRemove)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import correction, repair
+from bot import correction, repair, rescue
 from bot.texts import _, say, technician, tr
 from core import rounds, visits
 from core.faces import reason_text
+from core.store import elevators as elevator_store
 from core.store import visits as visit_store
 
 TYPE_NAMES = {"half_monthly": _("Half-monthly maintenance"), "quarterly": _("Quarterly maintenance"),
@@ -139,7 +140,7 @@ async def ask_item(update, context, lang, visit):
         await say(update, lang, _("Fault found: please write what you found."))
         return
     code = visits.next_item(visit)
-    elevator = await visit_store.find_elevator(context.bot_data["db"], visit["elevator_id"])
+    elevator = await elevator_store.find_elevator(context.bot_data["db"], visit["elevator_id"])
     name, requirement = visits.item_text(visit, code, lang, elevator["category"])
     buttons = [[InlineKeyboardButton(tr(lang, CHOICE_NAMES[c]), callback_data=f"i:{code}:{c}") for c in pair]
                for pair in ("da", "fn")]
@@ -177,6 +178,8 @@ async def location_received(update, context):
     if location["edited"]:  # a live location moving: never a check-in or a check-out, whatever the step
         await refuse(update, lang, visits.Refused("live"))
         return
+    if await rescue.take_location(update, context, person, lang, location):
+        return  # the arrival at a rescue call the technician accepted (bot/rescue.py)
     visit = await visit_store.find_open_visit(context.bot_data["db"], person["_id"])
     if visit is not None and visit["step"] == "checkout":
         await step(update, context, _check_out, location, config=True)

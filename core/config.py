@@ -70,6 +70,11 @@ class Config:
     visit_min_photos: int = 3
     visit_min_minutes: dict = field(default_factory=lambda: dict(DEFAULT_VISIT_MIN_MINUTES))
     visit_max_open_hours: float = 8.0
+    # Rescue (docs/rescue.md): escalation steps and the arrival target, in minutes after the call.
+    rescue_escalate_minutes: float = 5.0
+    rescue_regulator_minutes: float = 10.0
+    rescue_arrive_minutes: float = 30.0
+    rescue_calls_per_hour: int = 10
 
     @classmethod
     def from_env(cls, **overrides):
@@ -113,6 +118,10 @@ class Config:
             visit_min_photos=_int("VISIT_MIN_PHOTOS", 3, 1, 50),
             visit_min_minutes=_per_interval("VISIT_MIN_MINUTES", DEFAULT_VISIT_MIN_MINUTES),
             visit_max_open_hours=_number("VISIT_MAX_OPEN_HOURS", 8.0, 0.5, 168),
+            rescue_escalate_minutes=_number("RESCUE_ESCALATE_MINUTES", 5.0, 0.01, 1440),
+            rescue_regulator_minutes=_number("RESCUE_REGULATOR_MINUTES", 10.0, 0.01, 1440),
+            rescue_arrive_minutes=_number("RESCUE_ARRIVE_MINUTES", 30.0, 0.01, 1440),
+            rescue_calls_per_hour=_int("RESCUE_CALLS_PER_HOUR", 10, 1, 100_000),
         )
         values.update(overrides)
         return cls(**values)

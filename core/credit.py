@@ -8,7 +8,9 @@ licence is an automatic D, and every deduction is written down.
 from dataclasses import dataclass
 
 GRADE_FLOORS = (("A", 90), ("B", 75), ("C", 60))
-WEIGHTS = {"overdue_share": 60, "invalid_share": 40, "findings_per_elevator": 30}
+# late_rescues: points per rescue call reached after the arrival target in the last 12 months (at most 30).
+WEIGHTS = {"overdue_share": 60, "invalid_share": 40, "findings_per_elevator": 30, "late_rescues": 10}
+LATE_RESCUES_CAP = 30
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class FirmFacts:
     invalid_visits: int
     supervision_findings: int
     licence_expired: bool
+    late_rescues: int = 0
 
 
 def grade_for(score):
@@ -39,6 +42,7 @@ def deductions(facts, weights=WEIGHTS):
         out.append(("findings_per_elevator",
                     min(weights["findings_per_elevator"],
                         weights["findings_per_elevator"] * facts.supervision_findings / facts.elevators)))
+    out.append(("late_rescues", min(LATE_RESCUES_CAP, weights["late_rescues"] * facts.late_rescues)))
     visits = facts.valid_visits + facts.invalid_visits
     if visits:
         out.append(("invalid_share", weights["invalid_share"] * facts.invalid_visits / visits))

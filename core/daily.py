@@ -4,7 +4,7 @@ A sweep asks for one `daily_round` job per local date (keyed by the date, once),
 runs once a day however many processes sweep, and runs at the first sweep after downtime.
 """
 
-from core import clock, confirmations, jobs, schedule
+from core import clock, confirmations, jobs, rescue_figures, schedule
 from core.notify.compose import compose
 from core.i18n import translations
 from core.notify.deliveries import hand_to_worker, record_notification
@@ -80,5 +80,7 @@ async def run_daily_round(db, config, payload):
                           addressees=technicians)
     await confirmations.list_unconfirmed(db, payload["date"], config)
     numbers = {"overdue": counts[schedule.OVERDUE], "soon": counts[schedule.DUE_SOON], "days": config.due_soon_days}
+    late = await rescue_figures.over_target_calls(db, today, config)
     await _notify(db, f"digest:{payload['date']}", "digest", None,
-                  lambda lang: {"date": payload["date"], "summary": translations(lang).ugettext(SUMMARY) % numbers})
+                  lambda lang: {"date": payload["date"], "summary": translations(lang).ugettext(SUMMARY) % numbers,
+                                "late_rescues": rescue_figures.describe_late(late, lang)})

@@ -6,7 +6,7 @@ keeps as the sum of its pages' shares; never a firm's records or pages, so a fir
 through their own rebuild jobs: the page summary keeps its single writer.
 """
 
-from core import clock, credit, jobs, tally
+from core import clock, credit, jobs, rescue_figures, tally
 from core.page_writer import changing
 from core.store import elevators as elevator_store
 from core.store import orgs as org_store
@@ -32,7 +32,8 @@ async def firm_facts(db, firm, today, config):
     """Return the FirmFacts of a firm on a day, from its tally: one read, whatever its size."""
     elevators, overdue, valid, invalid, findings = tally.totals(await tally_store.find_tally(db, firm["_id"]), today)
     expired = any(local_date(lic["expires"], config.timezone) < today for lic in firm.get("licences", []))
-    return credit.FirmFacts(elevators, overdue, valid, invalid, findings, expired)
+    late = (await rescue_figures.summary(db, "firm", firm["_id"], today))["late"]
+    return credit.FirmFacts(elevators, overdue, valid, invalid, findings, expired, late)
 
 
 async def recount_tally(db, firm_id):

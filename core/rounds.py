@@ -3,6 +3,7 @@
 from geopy.distance import distance as geo_distance
 
 from core import clock, schedule
+from core.store import elevators as elevator_store
 from core.store import orgs as org_store
 from core.store import records as record_store
 from core.store import visits as visit_store
@@ -48,7 +49,7 @@ class NotShown(Exception):
 
 async def elevator_history(db, person, code, limit=HISTORY_LIMIT):
     """Return (elevator, its latest records, {person id: name}) for a technician of its firm."""
-    elevator = await visit_store.find_elevator(db, code)
+    elevator = await elevator_store.find_elevator_by_code(db, code)
     if elevator is None:
         raise NotShown("unknown_elevator")
     if elevator["firm_id"] != person["org_id"]:

@@ -11,6 +11,7 @@ from geopy.distance import distance as geo_distance
 from core import alerts, clock, confirmations, district, faces, guard, photos, repairs, schedule
 from core.worker import sweep
 from core.checklists import INTERVALS, elevator_type_for_category, load_checklist
+from core.store import elevators as elevator_store
 from core.store import records as record_store
 from core.store import technicians as people_store
 from core.store import visits as store
@@ -34,7 +35,7 @@ class Refused(Exception):
 
 async def start(db, person, code):
     """Open a visit of a person to an elevator, or return the one already open there."""
-    elevator = await store.find_elevator(db, code)
+    elevator = await elevator_store.find_elevator_by_code(db, code)
     if elevator is None:
         raise Refused("unknown_elevator")
     if elevator["firm_id"] != person["org_id"]:
@@ -107,7 +108,7 @@ async def check_in(db, visit, location, geofence_m):
     """Take the check-in location: refused (Refused) or stored with its flags."""
     if visit["step"] != "place":
         raise Refused("wrong_step")
-    elevator = await store.find_elevator(db, visit["elevator_id"])
+    elevator = await elevator_store.find_elevator_by_code(db, visit["elevator_id"])
     metres = _check_location(location, elevator, geofence_m)
     flags = [f for f in (_travel_flag(await store.find_last_checkin(db, visit["person_id"]), location),
                          "poor_accuracy" if (location.get("accuracy") or 0) > geofence_m else None) if f]
@@ -155,7 +156,7 @@ def _attempt(ok, distance, reason):
 
 async def due_items(db, visit, config):
     """Return the checklist items of the visit's type and of every longer interval the history makes due."""
-    elevator = await store.find_elevator(db, visit["elevator_id"])
+    elevator = await elevator_store.find_elevator_by_code(db, visit["elevator_id"])
     records = await record_store.find_maintenance_records(db, elevator["_id"])
     valid = schedule.maintenance_visits(records)
     today = clock.now().date()
@@ -227,7 +228,7 @@ async def check_out(db, visit, location, config):
     """Take the check-out location inside the geofence and save the record."""
     if visit["step"] != "checkout":
         raise Refused("wrong_step")
-    elevator = await store.find_elevator(db, visit["elevator_id"])
+    elevator = await elevator_store.find_elevator_by_code(db, visit["elevator_id"])
     metres = _check_location(location, elevator, config.geofence_m)
     checkout = {"lat": location["lat"], "lng": location["lng"], "metres": round(metres), "at": location["sent_at"]}
     visit = await store.update_visit(db, visit["_id"], {"$set": {"checkout": checkout}})
@@ -283,3 +284,8 @@ async def close_visits_left_open(db, config):
         # A visit that never checked out has no proof of place at the end: no_location_checkin.
         await finish(db, visit, config, ["no_location_checkin"])
     return len(left)
+
+
+def location_distance(location, elevator, geofence_m):
+    """Return a location's distance from the elevator in metres; raise Refused as a check-in would (rescue arrival)."""
+    return _check_location(location, elevator, geofence_m)

@@ -32,7 +32,8 @@ WORDS = {
     "licence": {"business": _("Business licence"), "special_equipment": _("Special-equipment licence")},
     "deduction": {"overdue_share": _("Share of elevators overdue for maintenance"),
                   "invalid_share": _("Share of invalid maintenance visits (12 months)"),
-                  "findings_per_elevator": _("Supervision findings per elevator (12 months)")},
+                  "findings_per_elevator": _("Supervision findings per elevator (12 months)"),
+                  "late_rescues": _("Rescue calls reached after the 30-minute target (12 months)")},
     "state": {standing.OK: _("On time"), standing.DUE_SOON: _("Due soon"), standing.OVERDUE: _("Overdue"),
               standing.FAILED: _("Failed")},
 }

@@ -27,7 +27,8 @@ SWEEPS = []
 # passenger reads is rebuilt at once, not after a queue of deliveries or a daily round.
 LANES = []
 # Modules whose handlers and sweeps the worker loads; a new kind of job adds its module here.
-HANDLER_MODULES = ("core.page_writer", "core.grading", "core.report_jobs", "core.visits", "core.daily")
+HANDLER_MODULES = ("core.page_writer", "core.grading", "core.report_jobs", "core.visits", "core.daily",
+                   "core.rescue_jobs")
 
 
 def register(kind, fn):

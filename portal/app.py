@@ -11,7 +11,7 @@ from core.config import Config
 from core.store.client import open_store
 from core.worker import Worker
 from portal import (actions, compression, confirm, edge, errors, forms, health, language, open311, photos, public,
-                    reports, telegram_webhook)
+                    reports, rescue, telegram_webhook)
 from portal.pagecache import PageCache
 from portal.rendering import Renderer
 
@@ -35,6 +35,7 @@ def create_app(config=None):
     forms.init_app(app)
     app.register_blueprint(public.blueprint)
     app.register_blueprint(reports.blueprint)
+    app.register_blueprint(rescue.blueprint)
     app.register_blueprint(actions.blueprint)
     app.register_blueprint(photos.blueprint)
     app.register_blueprint(open311.blueprint)

@@ -1,4 +1,4 @@
-"""The `liftwatch` command: serve, demo, labels, worker, jobs, db, contacts and apikeys."""
+"""The `liftwatch` command: serve, demo, labels, worker, jobs, db, contacts, apikeys and dispatch-link."""
 
 import argparse
 import asyncio
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from core.config import Config, ConfigError
 from core.store import embedded
-from portal import cli_apikeys, cli_bot, cli_contacts, cli_officers, cli_technicians
+from portal import cli_apikeys, cli_bot, cli_contacts, cli_officers, cli_rescue, cli_technicians
 
 
 def _db_port():
@@ -273,6 +273,7 @@ def parser():
     cli_technicians.add_parser(sub)
     cli_officers.add_parser(sub)
     cli_bot.add_parser(sub)
+    cli_rescue.add_parser(sub)
     return top
 
 

@@ -4,6 +4,7 @@ import gzip
 
 from quart import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory
 
+from core import rescue_figures
 from core.codes import InvalidCode, normalise_code
 from core.public import NotFound, elevator_view, firm_view, page_number
 from core.reports import elevator_summary, firm_summary
@@ -59,22 +60,13 @@ async def _elevator_page(code):
     if body is None:
         view = await elevator_view(db, code, _config())
         reports = await elevator_summary(db, view["page"]["_id"])
-        html = current_app.renderer.render("elevator.html", g.lang, **view, reports=reports,
+        rescues = await rescue_figures.summary(db, "elevator", view["page"]["_id"], view["today"])
+        html = current_app.renderer.render("elevator.html", g.lang, **view, reports=reports, rescues=rescues,
                                             bot_username=current_app.bot_username())
         body = gzip.compress(html.encode(), compresslevel=6)
         cache.put(key, body, ticket, view["page"]["_id"])
         return body, "miss" if cache.enabled else "off"
     return body, "hit"
-
-
-@blueprint.get("/e/<code>/<any('rescue'):kind>")
-async def entry(code, kind):
-    """Show the phone numbers to use for rescue (the forms are in portal/reports.py)."""
-    try:
-        view = await elevator_view(current_app.store.db, code, _config())
-    except (InvalidCode, NotFound) as exc:
-        return await _unknown_elevator(code, isinstance(exc, InvalidCode))
-    return await render_template("entry.html", kind=kind, **view)
 
 
 @blueprint.get("/firms/<firm_id>")
@@ -85,7 +77,8 @@ async def firm(firm_id):
     except NotFound:
         abort(404)
     reports = await firm_summary(current_app.store.db, firm_id)
-    html = current_app.renderer.render("firm.html", g.lang, **view, reports=reports)
+    rescues = await rescue_figures.summary(current_app.store.db, "firm", firm_id, local_today(_config().timezone))
+    html = current_app.renderer.render("firm.html", g.lang, **view, reports=reports, rescues=rescues)
     return html, 200, {"Cache-Control": PAGE_CACHE}
 
 

@@ -8,7 +8,7 @@ and stay as they are; a fact that is itself one of our wordings is given as
 import html
 
 from core.i18n import translations
-from core.notify.message import Link, Message
+from core.notify.message import Button, Link, Message
 
 
 def _(text):
@@ -22,6 +22,7 @@ SUBJECTS = {
     "complaint_unit": _("Complaint about the using unit: {place}"),
     "rescue": _("Passengers trapped: {place}"),
     "rescue_escalation": _("Rescue call not yet accepted: {place}"),
+    "rescue_regulator": _("Rescue call unanswered, regulator alerted: {place}"),
     "unacknowledged": _("Not acknowledged for 24 hours: {place}"),
     "not_fixed": _("Reported as not fixed: {place}"),
     "undelivered_firm": _("Notification not delivered: {place}"),
@@ -39,6 +40,7 @@ INTROS = {
     "complaint_unit": _("A passenger complained about this elevator's using unit."),
     "rescue": _("Someone is trapped in this elevator. Start the emergency plan now: rescuers must arrive within 30 minutes."),
     "rescue_escalation": _("Nobody has accepted this rescue call yet."),
+    "rescue_regulator": _("Nobody at the maintenance firm has accepted this rescue call. Please step in."),
     "unacknowledged": _("Nobody acknowledged this report within 24 hours."),
     "not_fixed": _("The reporter says the problem is not fixed; the report is open again."),
     "undelivered_firm": _("This report could not be delivered to the maintenance firm on one of its channels; "
@@ -60,10 +62,14 @@ LABELS = {
     "phone": _("Phone for follow-up"),
     "reported_at": _("Reported at"),
     "people": _("People trapped"),
+    "hurt": _("Anyone hurt or unwell"),
+    "called_at": _("Called at"),
+    "status": _("Status page"),
     "due": _("Due"),
     "summary": _("Summary"),
     "technician": _("Technician"),
     "undelivered": _("Not delivered"),
+    "late_rescues": _("Rescue calls over 30 minutes"),
 }
 # Labels of the links a notification carries (signed links built by the caller).
 LINK_LABELS = (_("Open the report"), _("Acknowledge"), _("In progress"), _("Fixed"),
@@ -72,8 +78,8 @@ COPY_NOTE = _("You receive this copy for your information.")
 FOOTER = _("Sent by liftwatch, the elevator safety platform. Emergency: 96333.")
 
 
-def compose(kind, lang, facts, links=(), copy=False):
-    """Return the message of a kind for a reader of lang, from facts and (label, url) links."""
+def compose(kind, lang, facts, links=(), copy=False, buttons=()):
+    """Return the message of a kind for a reader of lang, from facts, (label, url) links and chat buttons."""
     gettext = translations(lang).ugettext
     values = {key: _value(value, gettext) for key, value in facts.items()}
     subject = " ".join(gettext(SUBJECTS[kind]).format_map(_Blank(values)).split())
@@ -84,7 +90,9 @@ def compose(kind, lang, facts, links=(), copy=False):
     paragraphs.append(gettext(FOOTER))
     made_links = tuple(Link(gettext(label), url) for label, url in links)
     text = "\n\n".join(p for p in paragraphs if p)
-    return Message(subject, text, lang, kind, _html(subject, paragraphs, rows, made_links, lang), made_links)
+    made_buttons = tuple(Button(gettext(label), data) for label, data in buttons)
+    return Message(subject, text, lang, kind, _html(subject, paragraphs, rows, made_links, lang), made_links,
+                   made_buttons)
 
 
 MSGID = "msgid"  # a fact given as {"msgid": ...} is one of our wordings

@@ -79,6 +79,7 @@ def demo_contacts(firms, units):
         out.append(make_contact(org, "rescue", "console", f"{org} property office"))
         out.append(make_contact(org, "fallback", "email", f"safety@{org.lower()}.property.example.com"))
     out.append(make_contact("R01", "digest", "console", "R01 special equipment section"))
+    out.append(make_contact("R01", "rescue_regulator", "console", "R01 duty officer"))
     out.append(make_contact("R01", "fallback", "email", "tzsb@amr.licheng.example.com"))
     return out
 

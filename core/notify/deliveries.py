@@ -43,11 +43,16 @@ async def record_notification(db, notification_id, kind, elevator, compose, cloc
     told for information). Recording the same notification again adds nothing. addressees,
     when given, replace the routing's (a person reached directly, e.g. in their Telegram chat).
     """
-    now = clock()
-    docs = []
     if addressees is None:
         addressees = await resolve(db, kind, elevator)
-    for seq, addressee in enumerate(addressees):
+    return await record_to(db, notification_id, kind, addressees, compose, clock)
+
+
+async def record_to(db, notification_id, kind, addressees, compose, clock=utcnow, first_seq=0):
+    """Write one pending delivery per addressee (found by routing, or named by the caller); return their ids."""
+    now = clock()
+    docs = []
+    for seq, addressee in enumerate(addressees, start=first_seq):
         recipient = addressee.recipient
         message = compose(recipient.lang, addressee.copy)
         docs.append({"_id": delivery_id(notification_id, recipient), "notification_id": notification_id,

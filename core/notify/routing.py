@@ -28,7 +28,11 @@ ROUTES = {
     "complaint_maintenance": (Route("firm"), Route("unit", copy=True)),
     "complaint_unit": (Route("unit"), Route("regulator")),
     "rescue": (Route("firm"), Route("unit")),
-    "rescue_escalation": (Route("firm"), Route("regulator")),
+    # Nobody accepted a rescue call within LIFTWATCH_RESCUE_ESCALATE_MINUTES: the firm's managers'
+    # contacts (its on-duty technicians are told through the bot, core/rescue_dispatch.py);
+    # still nobody after LIFTWATCH_RESCUE_REGULATOR_MINUTES: the regulator's duty contact.
+    "rescue_escalation": (Route("firm"), Route("unit", copy=True)),
+    "rescue_regulator": (Route("regulator"), Route("firm", copy=True)),
     "unacknowledged": (Route("firm", kind=FALLBACK), Route("regulator", copy=True)),
     "not_fixed": (Route("firm"), Route("regulator", copy=True)),
     # A delivery to the firm (or the unit) failed for good: its fallback and the regulator are told.

@@ -71,14 +71,28 @@ INDEXES = {
                IndexModel([("person_id", ASCENDING), ("checkin.at", DESCENDING)], name="person_checkin"),
                IndexModel([("open", ASCENDING), ("started_at", ASCENDING)], name="open_started")],
     "work_photos": [IndexModel([("firm_id", ASCENDING)], name="firm")],
+    # Rescue calls (core/rescue.py): `slot` is unique, so an elevator has one open call and
+    # simultaneous first taps join it; the status page finds a call by token; a repeated tap
+    # finds its call by the caller's idempotency key; the dispatch sweep reads calls still
+    # `received`; the dispatch board a firm's open calls; the bot a technician's accepted call;
+    # the regulator's digest the calls over the arrival target by the day they began.
+    "rescues": [IndexModel([("slot", ASCENDING)], unique=True, name="slot_unique"),
+                IndexModel([("token", ASCENDING)], unique=True, name="token"),
+                IndexModel([("callers.key", ASCENDING)], name="caller_key"),
+                IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created"),
+                IndexModel([("firm_id", ASCENDING), ("open", ASCENDING), ("created_at", ASCENDING)],
+                           name="firm_open"),
+                IndexModel([("accepted_by.person_id", ASCENDING), ("open", ASCENDING)], name="accepted_by"),
+                IndexModel([("over_target", ASCENDING), ("created_at", ASCENDING)], name="over_target")],
     "people": [IndexModel([("phone", ASCENDING)], unique=True, name="phone_unique"),
                IndexModel([("org_id", ASCENDING)], name="org")],
+    # Rescue dispatch, reminders and confirmations find the Telegram accounts of people.
     "telegram_accounts": [IndexModel([("person_id", ASCENDING)], name="person")],
 }
 
 
 _ELEVATORS, _RECORDS, _REPORTS = "core.store.elevators.", "core.store.records.", "core.store.reports."
-_JOBS, _VISITS = "core.store.jobs.", "core.store.visits."
+_JOBS, _VISITS, _RESCUES = "core.store.jobs.", "core.store.visits.", "core.store.rescues."
 _CONTACTS = ("core.store.contacts.find_contacts", "core.store.contacts.find_contacts_of_kinds",
              "core.store.contacts.upsert_contact", "core.store.contacts.upsert_contacts",
              "core.store.contacts.delete_contacts")
@@ -86,7 +100,7 @@ _TTL = "the server's expiry of old documents (TTL)"
 
 # (collection, index) -> the storage functions whose queries it serves (module.function), or why it is kept.
 SERVES = {
-    ("elevators", "codes"): (_VISITS + "find_elevator",),
+    ("elevators", "codes"): (_ELEVATORS + "find_elevator_by_code",),
     ("elevators", "firm"): (_ELEVATORS + "find_elevators", _ELEVATORS + "find_elevator_ids"),
     ("elevators", "unit"): (_ELEVATORS + "find_elevators", _ELEVATORS + "find_elevator_ids_of_unit"),
     ("elevators", "technician"): (_VISITS + "find_elevators_of",),
@@ -129,7 +143,14 @@ SERVES = {
     ("visits", "open_started"): (_VISITS + "find_visits_open_since",),
     ("work_photos", "firm"): (_VISITS + "find_firm_photo_hashes",),
     ("people", "phone_unique"): ("core.store.technicians.find_person_by_phone",),
-    ("people", "org"): ("core.store.technicians.find_officer_accounts",),
+    ("people", "org"): ("core.store.technicians.find_officer_accounts", _RESCUES + "find_firm_people"),
+    ("rescues", "slot_unique"): (_RESCUES + "join_or_open",),
+    ("rescues", "token"): (_RESCUES + "find_by_token",),
+    ("rescues", "caller_key"): (_RESCUES + "find_by_caller_key",),
+    ("rescues", "state_created"): (_RESCUES + "find_undispatched",),
+    ("rescues", "firm_open"): (_RESCUES + "find_open_for_firm",),
+    ("rescues", "accepted_by"): (_RESCUES + "find_open_accepted_by",),
+    ("rescues", "over_target"): (_RESCUES + "find_over_target",),
 }
 
 # Queries that read a whole collection on purpose, and why that is fine.

@@ -55,11 +55,6 @@ async def find_elevators_of(db, person_id):
     return await db.elevators.find({"technician_ids": person_id}).to_list(None)
 
 
-async def find_elevator(db, code):
-    """Return the elevator answering to a code, or None."""
-    return await db.elevators.find_one({"codes": code})
-
-
 async def record_exists(db, record_id):
     """Tell whether a maintenance record with this id was saved."""
     return await db.maintenance_records.count_documents({"_id": record_id}, limit=1) > 0

@@ -7,7 +7,8 @@ from tests.factories import EQUIPMENT_CODE, ON_TIME, OVERDUE
 
 ROUTES = ["/", f"/e/{ON_TIME}", f"/e/{EQUIPMENT_CODE}", f"/e/{OVERDUE}/rescue", f"/e/{OVERDUE}/fault",
           f"/e/{OVERDUE}/complaint", f"/e/{OVERDUE}/rating", "/firms/F1", f"/go?code={ON_TIME}",
-          "/healthz", "/static/app.css", "/favicon.ico", "/e/31103505022099990000"]
+          "/healthz", "/static/app.css", "/favicon.ico", "/e/31103505022099990000", "/rescue/x",
+          "/rescue/" + "x" * 24 + "/events", "/dispatch/F1?v=0&sig=x", "/static/rescue.js"]
 METHODS = ["GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE",
            "get", "FOO", "G" * 300, "PROPFIND"]
 VERSIONS = ["HTTP/1.1"] * 6 + ["HTTP/1.0", "HTTP/2.0", "HTTP/9.9", "HTTP/1.1 extra"]

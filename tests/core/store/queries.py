@@ -17,6 +17,7 @@ from core.store import orgs as org_store
 from core.store import page_revisions as revision_store
 from core.store import records as record_store
 from core.store import reports as report_store
+from core.store import rescues as rescue_store
 from core.store import tallies as tally_store
 from core.store import technicians as people_store
 from core.store import visits as visit_store
@@ -66,6 +67,16 @@ async def portal_requests(client):
                                                    "description": "修了三天", "phone": MOBILE})
     await form(client, f"/e/{ON_TIME}/rating", {"stars": "4", "comment": "好"})
     await client.get(f"/e/{ON_TIME}")
+    await rescue_requests(client)
+
+
+async def rescue_requests(client):
+    """A rescue call sent twice from one form and once more, its status page and the firm's board."""
+    page = await (await client.get(f"/e/{OVERDUE}/rescue")).get_data(as_text=True)
+    fields = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("csrf", "key")}
+    sent = await client.post(f"/e/{OVERDUE}/rescue", form={**fields, "people": "2"})
+    await client.post(f"/e/{OVERDUE}/rescue", form=fields)
+    await client.get(sent.headers["Location"])
 
 
 async def bot_and_cli_calls(db, day):
@@ -75,6 +86,22 @@ async def bot_and_cli_calls(db, day):
     await visit_calls(db, now)
     await org_calls(db, day, now)
     await job_and_delivery_calls(db, now)
+    await rescue_calls(db, now)
+
+
+async def rescue_calls(db, now):
+    """The rescue flow's reads beyond the portal's: the bot, the sweeps, the board and the digest."""
+    call = await db.rescues.find_one({"elevator_id": OVERDUE}, {"_id": 1, "token": 1, "callers": 1})
+    await rescue_store.find_by_caller_key(db, call["callers"][0]["key"])
+    await rescue_store.find_by_token(db, call["token"])
+    await rescue_store.find_rescue(db, call["_id"])
+    await rescue_store.find_undispatched(db, now)
+    await rescue_store.find_open_for_firm(db, "F1")
+    await rescue_store.find_open_accepted_by(db, "P1")
+    await rescue_store.find_over_target(db, now - datetime.timedelta(days=1), now)
+    await rescue_store.find_figures(db, f"elevator:{OVERDUE}")
+    await rescue_store.find_firm_people(db, "F1")
+    await rescue_store.bump_board_version(db, "F1")
 
 
 async def people_calls(db, now):
@@ -96,7 +123,7 @@ async def people_calls(db, now):
 async def visit_calls(db, now):
     """A visit from check-in to check-out (core/visits.py)."""
     await visit_store.find_elevators_of(db, "P1")
-    await visit_store.find_elevator(db, EQUIPMENT_CODE)
+    await elevator_store.find_elevator_by_code(db, EQUIPMENT_CODE)
     visit_id = await visit_store.insert_visit(db, {"person_id": "P1", "elevator_id": ON_TIME, "firm_id": "F1",
                                                    "open": True, "started_at": now, "checkin": {"at": now}})
     await visit_store.find_open_visit(db, "P1")

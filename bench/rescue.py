@@ -1,0 +1,196 @@
+"""200 rescue calls at once over HTTP, one per elevator: time from the tap to the first message accepted.
+
+    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE]
+
+The portal is a real `liftwatch serve` (its own process, `--workers` Hypercorn processes;
+its job worker off unless `--worker`: the first messages are sent by the portal itself, and
+the worker's start-up daily round over every elevator would otherwise run during the taps).
+This process holds the trapped passengers (httpx clients with their own cookies: each opens
+its elevator's rescue page, then all tap together) and the far ends, the test stand-ins,
+which note when they accept the first message of each call: the assigned technician's bot
+message with Accept (the local Bot API server) and the firm's duty email (aiosmtpd); the
+using unit gets an email too. The embedded database runs as its own process on a temporary
+data directory. Prints p50 and p99 for the portal's answer, the Bot API and SMTP, against
+the target p99 <= 1 s, and the portal process's CPU seconds.
+"""
+
+import argparse
+import asyncio
+import datetime
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.reports import percentiles  # noqa: E402
+from core.codes import make_registration_code  # noqa: E402
+from core.config import Config  # noqa: E402
+from core.district import add_elevators, save_firms, save_people, save_units  # noqa: E402
+from core.notify.contacts import add_contact  # noqa: E402
+from core.store import technicians as people_store  # noqa: E402
+from core.store.embedded import EmbeddedProcess  # noqa: E402
+from core.store.client import open_store  # noqa: E402
+from core.worker import Worker  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.portal.conftest import wait_until_up  # noqa: E402
+from tests.standins.smtp import SMTPStandin, free_port  # noqa: E402
+from tests.standins.telegram import TelegramStandin  # noqa: E402
+
+CODE = re.compile(r"\b(3110350502\d{10})\b")
+FIRM_EMAIL = "duty@f1.example.com"
+TECH_CHAT = 4242
+
+
+class TimedSMTP(SMTPStandin):
+    """The SMTP stand-in, noting when it accepted the firm's email of each elevator's call."""
+
+    def __init__(self):
+        super().__init__()
+        self.accepted = {}
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        found = CODE.search(self.received[-1][2].get_body(("plain",)).get_content())
+        if found and FIRM_EMAIL in envelope.rcpt_tos:
+            self.accepted.setdefault(found.group(1), time.monotonic())
+        return answer
+
+
+class TimedTelegram(TelegramStandin):
+    """The Bot API stand-in, noting when it accepted the technician's message of each call."""
+
+    def __init__(self):
+        super().__init__()
+        self.accepted = {}
+
+    def send_message(self, request):
+        answer = super().send_message(request)
+        found = CODE.search(request.body.get("text", ""))
+        if found and answer[0] == 200:
+            self.accepted.setdefault(found.group(1), time.monotonic())
+        return answer
+
+
+def cpu_seconds(pid):
+    """Return the CPU seconds (user + system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def passenger(base, code, start, tapped):
+    """Open the elevator's rescue page, wait for the signal, tap; note when."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        page = (await client.get(f"/e/{code}/rescue")).text
+        fields = {n: re.search(rf'name="{n}" value="([^"]+)"', page).group(1) for n in ("csrf", "key")}
+        await start.wait()
+        began = time.monotonic()
+        response = await client.post(f"/e/{code}/rescue", data=fields)
+        tapped[code] = (began, time.monotonic(), response.status_code)
+
+
+async def load(db, config, count):
+    """Store the firm, its unit, the technician's chat, the contacts and count elevators with their pages."""
+    today = datetime.date.today()
+    await save_firms(db, [factories.firm(today)])
+    await save_units(db, [factories.unit()])
+    await save_people(db, [factories.technician()])
+    await people_store.link_account(db, TECH_CHAT, "P1", "zh_Hans")
+    await add_contact(db, "F1", "rescue", "email", FIRM_EMAIL)
+    await add_contact(db, "U1", "rescue", "email", "office@u1.example.com")
+    codes = [make_registration_code("3110", "350502", 2015, 1, n + 1) for n in range(count)]
+    await add_elevators(db, [factories.elevator(code, today) for code in codes])
+    await Worker(db, config).drain()  # the elevator pages
+    return codes
+
+
+async def measure(args, data_dir, uri):
+    """Load, serve with `liftwatch serve`, tap, wait for the messages, and print the figures."""
+    port = free_port()
+    config = Config.from_env(mongodb_uri=uri, db_name=f"bench_{uuid.uuid4().hex[:8]}", data_dir=data_dir)
+    store = await open_store(config)
+    db = store.db
+    codes = await load(db, config, args.calls)
+    with TimedSMTP() as smtp, TimedTelegram() as telegram, open(data_dir / "serve.log", "w") as log:
+        env = {**os.environ, "LIFTWATCH_MONGODB_URI": uri, "LIFTWATCH_DB_NAME": config.db_name,
+               "LIFTWATCH_DATA_DIR": str(data_dir), "LIFTWATCH_PORT": str(port),
+               "LIFTWATCH_PUBLIC_URL": f"http://127.0.0.1:{port}", "LIFTWATCH_WORKERS": str(args.workers),
+               "LIFTWATCH_SMTP_HOST": "127.0.0.1", "LIFTWATCH_SMTP_PORT": str(smtp.port),
+               "LIFTWATCH_SMTP_STARTTLS": "0", "LIFTWATCH_TELEGRAM_TOKEN": telegram.token,
+               "LIFTWATCH_TELEGRAM_API_URL": telegram.url, "LIFTWATCH_WORKER_IN_SERVE": "1" if args.worker else "0"}
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+        server = subprocess.Popen([sys.executable, *profile, "-m", "portal.cli", "serve"], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            await wait_until_up(port)
+            tapped = {}
+            start = asyncio.Event()
+            crowd = [asyncio.create_task(passenger(f"http://127.0.0.1:{port}", code, start, tapped)) for code in codes]
+            await asyncio.sleep(5)  # every passenger has the page open; the worker's start-up sweeps are done
+            began, cpu_before = time.monotonic(), cpu_seconds(server.pid)
+            start.set()
+            await asyncio.gather(*crowd)
+            posted = time.monotonic() - began
+            deadline = time.monotonic() + 120
+            while (len(smtp.accepted) < args.calls or len(telegram.accepted) < args.calls) \
+                    and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            stored = await db.rescues.count_documents({})
+            print(f"portal process CPU from the taps to the last message: {cpu_seconds(server.pid) - cpu_before:.2f} s "
+                  f"over {time.monotonic() - began:.2f} s")
+        finally:
+            server.send_signal(signal.SIGINT)  # a clean stop, so that a profile is written
+            server.wait(30)
+    await store.client.drop_database(config.db_name)
+    await store.close()
+    report(args, tapped, posted, stored, smtp.accepted, telegram.accepted)
+
+
+def report(args, tapped, posted, stored, emails, messages):
+    """Print the figures."""
+    ok = sum(1 for _, _, status in tapped.values() if status == 303)
+    print(f"rescue: {args.calls} calls at once, {ok} answered 303 in {posted:.2f} s, {stored} stored")
+    answer = [end - begin for begin, end, _ in tapped.values()]
+    to_bot = [messages[c] - tapped[c][0] for c in messages if c in tapped]
+    to_mail = [emails[c] - tapped[c][0] for c in emails if c in tapped]
+    print(f"{'from the tap to':<34}{'count':>7}{'p50 ms':>9}{'p99 ms':>9}")
+    for name, values in (("portal answer (303)", answer), ("technician's message (Bot API)", to_bot),
+                         ("firm's email accepted (SMTP)", to_mail)):
+        p50, p99 = percentiles(values)
+        print(f"{name:<34}{len(values):>7}{p50:>9}{p99:>9}")
+    first = sorted(values_p99 for values_p99 in (to_bot + to_mail))
+    worst = first[min(len(first) - 1, int(len(first) * 0.99))] if first else float("inf")
+    print(f"target p99 <= 1000 ms: {'met' if worst <= 1.0 else 'missed'} (p99 over both {worst * 1000:.0f} ms)")
+
+
+async def run(args):
+    data_dir = Path(tempfile.mkdtemp(prefix="liftwatch-bench-rescue-"))
+    server = EmbeddedProcess(data_dir)
+    uri = server.start()
+    try:
+        await measure(args, data_dir, uri)
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="Hypercorn worker processes of the portal")
+    parser.add_argument("--worker", action="store_true",
+                        help="run the job worker inside the portal too (its start-up daily round then competes)")
+    parser.add_argument("--profile", metavar="FILE", help="run the portal under cProfile and write its profile here")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

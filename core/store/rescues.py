@@ -1,0 +1,96 @@
+"""Storage of rescue calls (issue 9): one document per call, its figures per elevator and firm.
+
+An open call holds `slot` = its elevator's id, and a closed one `slot` = "closed:<id>"; a
+unique index on `slot` makes "one open call per elevator" the database's to enforce, so
+two people tapping at once join one call instead of opening two.
+"""
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+
+async def find_by_caller_key(db, key):
+    """Return the call that a caller's idempotency key already reached, or None."""
+    return await db.rescues.find_one({"callers.key": key})
+
+
+async def join_or_open(db, elevator_id, caller, fresh, merged):
+    """Add a caller to the elevator's open call, opening it from fresh when none is open.
+
+    Return the call, or None when another request opened it at the same moment (ask again).
+    merged holds the caller's answers folded into the call ($max of people, $addToSet of phones...).
+    """
+    try:
+        return await db.rescues.find_one_and_update(
+            {"slot": elevator_id, "callers.key": {"$ne": caller["key"]}},
+            {"$setOnInsert": fresh, "$push": {"callers": caller}, **merged},
+            upsert=True, return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:
+        return None
+
+
+async def find_rescue(db, rescue_id):
+    """Return one call by id, or None."""
+    return await db.rescues.find_one({"_id": rescue_id})
+
+
+async def find_by_token(db, token):
+    """Return the call with this status-page token, or None."""
+    return await db.rescues.find_one({"token": token})
+
+
+async def advance(db, rescue_id, expected, changes, push=None):
+    """Move a call on only if it matches expected; return it after, or None when it did not match."""
+    update = {"$set": changes} if changes else {}
+    if push:
+        update["$push"] = push
+    return await db.rescues.find_one_and_update({"_id": rescue_id, **expected}, update,
+                                                return_document=ReturnDocument.AFTER)
+
+
+async def find_undispatched(db, before, limit=100):
+    """Return calls still `received` (never dispatched) since before a time, for the sweep."""
+    cursor = db.rescues.find({"state": "received", "created_at": {"$lt": before}}).sort("created_at", ASCENDING)
+    return await cursor.limit(limit).to_list(None)
+
+
+async def find_open_for_firm(db, firm_id, limit=200):
+    """Return a firm's open calls, oldest first (the dispatch board)."""
+    cursor = db.rescues.find({"firm_id": firm_id, "open": True}).sort("created_at", ASCENDING)
+    return await cursor.limit(limit).to_list(None)
+
+
+async def find_open_accepted_by(db, person_id):
+    """Return the open call a technician accepted and has not yet reached, or None."""
+    return await db.rescues.find_one({"accepted_by.person_id": person_id, "open": True},
+                                     sort=[("created_at", DESCENDING)])
+
+
+async def find_over_target(db, since, until):
+    """Return calls over the arrival target that began in [since, until), oldest first (the digest)."""
+    cursor = db.rescues.find({"over_target": True, "created_at": {"$gte": since, "$lt": until}})
+    return await cursor.sort("created_at", ASCENDING).to_list(None)
+
+
+async def add_to_figures(db, ids, month, field, entry):
+    """Add one entry to a month's list in each figures document (idempotent: $addToSet)."""
+    for figures_id in ids:
+        await db.rescue_figures.update_one({"_id": figures_id}, {"$addToSet": {f"months.{month}.{field}": entry}},
+                                           upsert=True)
+
+
+async def find_figures(db, figures_id):
+    """Return an elevator's or a firm's rescue figures document, or None."""
+    return await db.rescue_figures.find_one({"_id": figures_id})
+
+
+async def find_firm_people(db, firm_id):
+    """Return the people of a firm."""
+    return await db.people.find({"org_id": firm_id}).to_list(None)
+
+
+async def bump_board_version(db, firm_id):
+    """Revoke a firm's dispatch-board links by moving its version on; return the new version."""
+    doc = await db.firms.find_one_and_update({"_id": firm_id}, {"$inc": {"dispatch_board_version": 1}},
+                                             return_document=ReturnDocument.AFTER)
+    return None if doc is None else doc["dispatch_board_version"]
