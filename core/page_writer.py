@@ -12,13 +12,15 @@ import asyncio
 import contextlib
 import datetime
 
-from core import clock, jobs, pages, tally
+from core import clock, jobs, pages, reports, tally
 from core.config import Config
 from core.store import elevators as elevator_store
 from core.store import meta as meta_store
 from core.store import orgs as org_store
 from core.store import page_revisions as revision_store
 from core.store import records as record_store
+from core.store import reports as report_store
+from core.store import rescues as rescue_store
 from core.store import tallies as tally_store
 from core.timeutil import local_date
 from core.worker import handler, own_lane, sweep
@@ -35,6 +37,17 @@ def page_key(elevator_id):
 def page_jobs(elevator_ids):
     """Return the job requests that rebuild these elevators' pages."""
     return [jobs.job(PAGE, {"elevator_id": i}, key=page_key(i)) for i in elevator_ids]
+
+
+async def inputs_changed(db, elevator_ids):
+    """Ask for these pages again after a write that changed what they show (reports, ratings, rescues).
+
+    The revision is bumped first: if the process dies before its job is asked for, the
+    sweep still finds the page older than its inputs.
+    """
+    elevator_ids = sorted(set(elevator_ids))
+    await revision_store.bump_revisions(db, elevator_ids, clock.now())
+    await jobs.enqueue_many(db, page_jobs(elevator_ids))
 
 
 @contextlib.asynccontextmanager
@@ -111,17 +124,22 @@ async def _read_and_build(db, elevator, config, stamp):
     read_at = clock.now()
     # Asked together: on a busy machine each answer waits to be scheduled, and a rebuild stands
     # between a saved record and its new page.
-    unit, firm, maintenance, inspections, supervisions = await asyncio.gather(
+    unit, firm, maintenance, inspections, supervisions, faults, ratings, rescues = await asyncio.gather(
         org_store.find_unit(db, elevator["unit_id"]), org_store.find_firm(db, elevator["firm_id"]),
         record_store.find_maintenance_records(db, elevator["_id"]),
         record_store.find_inspections(db, elevator["_id"], pages.INSPECTION_LIMIT),
         # All of them, for the tally; an elevator sees a few supervision visits a year.
-        record_store.find_supervisions(db, elevator["_id"], limit=0))
+        record_store.find_supervisions(db, elevator["_id"], limit=0),
+        # What passengers reported and the rescue figures: the page reads them here, not per request.
+        report_store.find_open_reports(db, elevator["_id"], "fault", reports.OPEN_STATES, limit=reports.OPEN_FAULTS_SHOWN),
+        report_store.sum_ratings(db, elevator_id=elevator["_id"]),
+        rescue_store.find_figures(db, f"elevator:{elevator['_id']}"))
     ids = {pid for r in maintenance[:pages.HISTORY_LIMIT] for pid in r.get("technician_ids", [])}
     names = {p["_id"]: p["name"] for p in await org_store.find_people(db, ids)}
     page = pages.build_page(elevator, unit, firm, names, maintenance, inspections, supervisions, read_at, config)
     overdue_day = first_overdue_day(page, config)
-    page.update(stamp, tally=tally.page_tally(maintenance, supervisions, overdue_day, config.timezone))
+    page.update(stamp, tally=tally.page_tally(maintenance, supervisions, overdue_day, config.timezone),
+                reports=reports.summarise_for_page(faults, ratings), rescue_months=(rescues or {}).get("months") or {})
     return page
 
 

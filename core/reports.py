@@ -10,7 +10,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from core.store import meta as meta_store
 from core.store import photos as photo_store
 from core.store import reports as report_store
 
@@ -155,8 +154,9 @@ def notification_kind(report):
 
 
 async def page_changed(db, elevator_id):
-    """Drop the cached pages of an elevator: they list its open reports and its rating."""
-    await meta_store.record_page_change(db, elevator_id)
+    """Have an elevator's page summary rebuilt: it holds its open reports and its rating."""
+    from core.page_writer import inputs_changed  # the page writer reads this module's summaries
+    await inputs_changed(db, [elevator_id])
 
 
 async def save_report(db, report):
@@ -240,11 +240,25 @@ def labels_of(report):
             "party_labels": PARTIES}
 
 
-async def open_faults(db, elevator_id, limit=10):
-    """Return an elevator's open fault reports for its public page: category, time, me-too count."""
-    found = await report_store.find_open_reports(db, elevator_id, "fault", OPEN_STATES, limit=limit)
+OPEN_FAULTS_SHOWN = 10
+
+
+def _fault_rows(found):
+    """Return open fault reports as the public page lists them: category, time, me-too count."""
     return [{"category": FAULT_CATEGORIES.get(r["category"], r["category"]), "created_at": r["created_at"],
              "state": STATES[r["state"]], "metoo_count": r["metoo_count"]} for r in found]
+
+
+def summarise_for_page(open_fault_reports, rating_sum):
+    """Return the elevator page's reports summary from its open faults and its (sum, count) of stars."""
+    total, count = rating_sum
+    return {"open_faults": _fault_rows(open_fault_reports),
+            "rating": {"average": round(total / count, 1) if count else None, "count": count}}
+
+
+async def open_faults(db, elevator_id, limit=OPEN_FAULTS_SHOWN):
+    """Return an elevator's open fault reports for its public page: category, time, me-too count."""
+    return _fault_rows(await report_store.find_open_reports(db, elevator_id, "fault", OPEN_STATES, limit=limit))
 
 
 async def elevator_summary(db, elevator_id):

@@ -3,15 +3,15 @@
 One document per elevator (`elevator:<id>`) and per firm (`firm:<id>`) in `rescue_figures`,
 holding per local month the calls' ids, their arrival times and those over the target.
 Its one writer is the `rescue_figures` job, which adds with $addToSet, so running it twice
-changes nothing; the public pages and the firm's grade read one document, never the calls.
+changes nothing; the firm page and the firm's grade read one document, never the calls, and
+the page writer copies an elevator's months onto its page summary.
 """
 
 import datetime
 import statistics
 
-from core import jobs
+from core import jobs, page_writer
 from core.i18n import translations
-from core.store import meta as meta_store
 from core.store import rescues as store
 from core.tally import first_month, month_key
 from core.timeutil import local_date, local_midnight_utc
@@ -48,8 +48,8 @@ async def add_call(db, rescue, tz):
         await store.add_to_figures(db, ids, month, "arrivals", {"r": rescue["_id"], "s": seconds})
     if rescue.get("over_target"):
         await store.add_to_figures(db, ids, month, "late", rescue["_id"])
-    # The elevator page shows these figures: drop its cached copies.
-    await meta_store.record_page_change(db, rescue["elevator_id"])
+    # The elevator's page summary holds these figures: have it rebuilt.
+    await page_writer.inputs_changed(db, [rescue["elevator_id"]])
 
 
 def _window(doc, today):
@@ -66,6 +66,11 @@ def summarise(doc, today):
             "median_minutes": round(statistics.median(seconds) / 60, 1) if seconds else None,
             "worst_minutes": round(max(seconds) / 60, 1) if seconds else None,
             "late": sum(len(m.get("late", ())) for m in months)}
+
+
+def summarise_months(months, today):
+    """Return the summary of the months a page summary keeps (its `rescue_months`)."""
+    return summarise({"months": months}, today)
 
 
 async def summary(db, kind, org_or_elevator_id, today):

@@ -59,14 +59,21 @@ async def _elevator_page(code):
     body = cache.get_gzip(key) if cache.enabled else None
     if body is None:
         view = await elevator_view(db, code, _config())
-        reports = await elevator_summary(db, view["page"]["_id"])
-        rescues = await rescue_figures.summary(db, "elevator", view["page"]["_id"], view["today"])
+        reports, rescues = await _page_figures(db, view["page"], view["today"])
         html = current_app.renderer.render("elevator.html", g.lang, **view, reports=reports, rescues=rescues,
                                             bot_username=current_app.bot_username())
         body = gzip.compress(html.encode(), compresslevel=6)
         cache.put(key, body, ticket, view["page"]["_id"])
         return body, "miss" if cache.enabled else "off"
     return body, "hit"
+
+
+async def _page_figures(db, page, today):
+    """Return the page's reports summary and rescue figures: from its summary, read live for one built before."""
+    if "reports" in page and "rescue_months" in page:
+        return page["reports"], rescue_figures.summarise_months(page["rescue_months"], today)
+    return (await elevator_summary(db, page["_id"]),
+            await rescue_figures.summary(db, "elevator", page["_id"], today))
 
 
 @blueprint.get("/firms/<firm_id>")
