@@ -16,7 +16,7 @@ INTENT = "intent"
 # How long an intent waits before it is acted on: longer than any write it covers takes.
 INTENT_GRACE = datetime.timedelta(seconds=60)
 
-_wakers = set()
+_wakers = {}  # event -> the kinds its runner takes (None: any kind)
 
 
 class PermanentError(Exception):
@@ -37,14 +37,15 @@ async def enqueue(db, kind, payload, *, key=None, due=None, once=False):
     """
     request = job(kind, payload, key=key, due=due)
     await job_store.upsert_jobs(db, [request], once=once)
-    wake()
+    wake({kind})
     return request["key"]
 
 
 async def enqueue_many(db, requests, once=False):
     """Ask for many jobs (from job()) in one round trip."""
     await job_store.upsert_jobs(db, requests, once=once)
-    wake()
+    # One job wakes its lane alone; a burst wakes every runner, so it spreads over them at once.
+    wake({requests[0]["kind"]} if len(requests) == 1 else None)
 
 
 @contextlib.asynccontextmanager
@@ -82,17 +83,24 @@ def retry_delay(attempts, backoff):
     return backoff[min(attempts, len(backoff)) - 1] if backoff else 0
 
 
-def add_waker(event):
-    """Have enqueue set event, so a worker in this process starts at once."""
-    _wakers.add(event)
+def add_waker(event, kinds=None):
+    """Have enqueue set event, so a worker in this process starts at once (kinds: its lane's kinds)."""
+    _wakers[event] = kinds
 
 
 def remove_waker(event):
     """Stop setting event on enqueue."""
-    _wakers.discard(event)
+    _wakers.pop(event, None)
 
 
-def wake():
-    """Tell this process's workers that a job was asked for."""
-    for event in _wakers:
-        event.set()
+def wake(kinds=None):
+    """Tell this process's workers that jobs of kinds (None: any) were asked for.
+
+    When every kind asked for has a lane here, only those lanes are woken: a page rebuild
+    then makes one claim, not one per runner, on its way from a write to the new page.
+    """
+    laned = {kind for lane in _wakers.values() if lane for kind in lane}
+    only_lanes = kinds is not None and set(kinds) <= laned
+    for event, lane in list(_wakers.items()):
+        if not only_lanes or (lane and set(lane) & set(kinds)):
+            event.set()

@@ -188,7 +188,7 @@ class Worker:
         jobs spreads over the runners while an idle worker polls with few claims.
         """
         woken = asyncio.Event()
-        jobs.add_waker(woken)
+        jobs.add_waker(woken, kinds)
         next_sweep = 0.0
         try:
             while not stop.is_set():
