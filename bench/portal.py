@@ -47,6 +47,7 @@ from writes import write_to_page_ms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP_SECONDS = 2
+IDLE_SECONDS = 5
 MAX_CACHE_WARMUP_SECONDS = 300
 START_TIMEOUT = 180
 TARGET_RATIO = 0.6
@@ -239,6 +240,15 @@ def measure(portal, scenario, paths, args, load):
     return Result(scenario, requests, seconds, p50, p99, non2xx, socket_errors, hits, cpu)
 
 
+def idle_cpu_ms_per_s(portal, seconds=IDLE_SECONDS):
+    """Return the portal's CPU milliseconds per second over `seconds` with no request: its job worker's."""
+    tree = portal.processes()
+    before = cpu_seconds(tree)
+    time.sleep(seconds)
+    after = cpu_seconds(tree)
+    return 1000 * sum(after[pid] - before.get(pid, 0.0) for pid in after if tree[pid] == "portal") / seconds
+
+
 def bench_workers(workers, args, load, size=None, workdir=None):
     """Serve a district with this many workers, uncached then cached; return (elevator, static, extras)."""
     with contextlib.ExitStack() as stack:
@@ -264,11 +274,13 @@ def bench_uncached(workers, args, load, size, workdir):
               flush=True)
         warm = argparse.Namespace(**{**vars(args), "duration": WARMUP_SECONDS})
         measure(portal, "warm-up", elevator_paths + ["/"], warm, load)
+        idle_before = idle_cpu_ms_per_s(portal)
         elevator = measure(portal, "elevator /e/<code>", elevator_paths, args, load)
         static = measure(portal, "static /", ["/"], args, load)
+        idle = (idle_before, idle_cpu_ms_per_s(portal))
         firm_id, firm_elevators = largest_firm(portal)
         last_page = max(1, -(-firm_elevators // FIRM_PAGE_SIZE))
-        extras = {"elevators": len(codes), "build_s": portal.build_seconds, "firm": firm_id,
+        extras = {"elevators": len(codes), "build_s": portal.build_seconds, "idle_cpu": idle, "firm": firm_id,
                   "firm_elevators": firm_elevators, "firm_ms": firm_page_ms(portal.base, firm_id),
                   "firm_last_page": last_page, "firm_last_ms": firm_page_ms(portal.base, firm_id, last_page),
                   "write": write_to_page_ms(database_uri(portal), portal.base, codes), "rss_mb": rss_mb(portal)}
