@@ -71,3 +71,15 @@ async def test_it_forgets_that_today_waits_for_a_location_after_five_minutes(lin
     await linked.say(linked.command("/today"))
     clock.advance(minutes=5, seconds=1)
     assert "no visit open" in await linked.say(linked.location(age=-301))
+
+
+async def test_it_gives_a_location_to_the_accepted_rescue_call_before_today(linked, district, store):
+    from core import clock
+    await linked.say(linked.command("/today"))  # waits for a location...
+    await store.db.rescues.insert_one({"_id": "R1", "elevator_id": district["on_time"], "firm_id": "F1",
+                                       "state": "accepted", "open": True, "created_at": clock.now(),
+                                       "accepted_by": {"person_id": "P1", "name": "林建明"}})
+    # ...but the call the technician accepted comes first: its arrival is refused as too far.
+    assert "m away from the elevator" in await linked.say(linked.location(24.95, 118.58))
+    await linked.say(linked.command("/today"))
+    assert not linked.replies()[-1].get("reply_markup") and "Tap" not in linked.replies()[-1]["text"]
