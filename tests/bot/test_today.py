@@ -83,3 +83,14 @@ async def test_it_gives_a_location_to_the_accepted_rescue_call_before_today(link
     assert "m away from the elevator" in await linked.say(linked.location(24.95, 118.58))
     await linked.say(linked.command("/today"))
     assert not linked.replies()[-1].get("reply_markup") and "Tap" not in linked.replies()[-1]["text"]
+
+
+async def test_it_sorts_today_in_chinese_with_distances_in_kilometres(linked, district, store):
+    await spread(store, district)
+    await store.db.telegram_accounts.update_one({"_id": linked.user["id"]}, {"$set": {"lang": "zh_Hans"}})
+    listed = await linked.say(linked.command("/today"))
+    assert "离您上次签到处最近的在前" in listed and "点下方“发送我的位置”" in listed
+    assert linked.replies()[-1]["reply_markup"]["keyboard"][0][0]["text"] == "发送我的位置"
+    shared = await linked.say(linked.location(*ELEVATOR_AT))
+    assert "离您最近的在前" in shared and " · 0 米\n" in shared and " · 5.9 公里\n" in shared
+    assert "泉州市鲤城区新华路8号" in shared
