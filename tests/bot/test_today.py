@@ -94,3 +94,15 @@ async def test_it_sorts_today_in_chinese_with_distances_in_kilometres(linked, di
     shared = await linked.say(linked.location(*ELEVATOR_AT))
     assert "离您最近的在前" in shared and " · 0 米\n" in shared and " · 5.9 公里\n" in shared
     assert "泉州市鲤城区新华路8号" in shared
+
+
+async def test_it_keeps_a_long_today_list_within_one_telegram_message(linked, district, store):
+    import datetime
+    from core.codes import make_registration_code
+    from core.district import add_elevators
+    from tests.factories import elevator
+    day = datetime.date.today()
+    await add_elevators(store.db, [elevator(make_registration_code("3110", "350502", 2017, 1, n), day)
+                                   for n in range(10, 30)])  # 20 more, none ever maintained: overdue
+    listed = await linked.say(linked.command("/today"))
+    assert "7 more not shown." in listed and listed.count("openstreetmap.org") == 15 and len(listed) < 4096
