@@ -184,7 +184,10 @@ async def location_received(update, context):
     visit_waits = visit is not None and visit["step"] in visits.LOCATION_STEPS
     if not visit_waits and await _for_today(update, context, person, lang, location):
         return  # an answer to /today's "share my location" (bot/today.py)
-    if visit is not None and visit["step"] == "checkout":
+    if visit is None:  # e.g. /today's button tapped after its 5 minutes
+        await say(update, lang, _("Nothing is waiting for a location now. Send /checkin to start a visit, "
+                                  "or /today for what is due."), reply_markup=ReplyKeyboardRemove())
+    elif visit["step"] == "checkout":
         await step(update, context, _check_out, location, config=True)
     else:
         await step(update, context, _check_in, location, config=True)

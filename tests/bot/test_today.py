@@ -43,7 +43,7 @@ async def test_it_sorts_today_from_a_shared_location_instead_of_the_last_check_i
     assert " · 0 m\n" in shared and " · 5.9 km\n" in shared and shared.count("openstreetmap.org/?mlat=") == 2
     assert linked.replies()[-1]["reply_markup"]["remove_keyboard"]
     # The request is answered: another location is no answer to /today.
-    assert "no visit open" in await linked.say(linked.location(*ELEVATOR_AT))
+    assert "Nothing is waiting for a location" in await linked.say(linked.location(*ELEVATOR_AT))
 
 
 @pytest.mark.parametrize("kind, expected", [("forwarded", "forwarded location is not accepted"),
@@ -70,7 +70,8 @@ async def test_it_forgets_that_today_waits_for_a_location_after_five_minutes(lin
     from core import clock
     await linked.say(linked.command("/today"))
     clock.advance(minutes=5, seconds=1)
-    assert "no visit open" in await linked.say(linked.location(age=-301))
+    assert "Nothing is waiting for a location" in await linked.say(linked.location(age=-301))
+    assert linked.replies()[-1]["reply_markup"]["remove_keyboard"]
 
 
 async def test_it_gives_a_location_to_the_accepted_rescue_call_before_today(linked, district, store):
