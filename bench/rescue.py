@@ -38,13 +38,13 @@ from core.config import Config  # noqa: E402
 from core.district import add_elevators, save_firms, save_people, save_units  # noqa: E402
 from core.notify.contacts import add_contact  # noqa: E402
 from core.store import technicians as people_store  # noqa: E402
-from core.store.embedded import EmbeddedProcess  # noqa: E402
 from core.store.client import open_store  # noqa: E402
 from core.worker import Worker  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.portal.conftest import wait_until_up  # noqa: E402
 from tests.standins.smtp import SMTPStandin, free_port  # noqa: E402
 from tests.standins.telegram import TelegramStandin  # noqa: E402
+from wiremongo.launcher import Lease  # noqa: E402
 
 CODE = re.compile(r"\b(3110350502\d{10})\b")
 FIRM_EMAIL = "duty@f1.example.com"
@@ -87,11 +87,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def passenger(base, code, start, tapped):
+async def passenger(base, code, start, tapped, ready):
     """Open the elevator's rescue page, wait for the signal, tap; note when."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         page = (await client.get(f"/e/{code}/rescue")).text
         fields = {n: re.search(rf'name="{n}" value="([^"]+)"', page).group(1) for n in ("csrf", "key")}
+        ready.append(code)
         await start.wait()
         began = time.monotonic()
         response = await client.post(f"/e/{code}/rescue", data=fields)
@@ -113,7 +114,18 @@ async def load(db, config, count):
     return codes
 
 
-async def measure(args, data_dir, uri):
+async def command_counts(db):
+    """Return {command and collection: how many} the counting backend (bench/dbcount.py) answered so far."""
+    return {key: figure["n"] for key, figure in (await db.command("benchCommandCounts"))["counts"].items()}
+
+
+def counted(before, after):
+    """Return the total of commands between two counts and the line listing them, most frequent first."""
+    spent = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
+    return sum(spent.values()), ", ".join(f"{key} {n}" for key, n in sorted(spent.items(), key=lambda kv: -kv[1]))
+
+
+async def measure(args, data_dir, uri, db_pid):
     """Load, serve with `liftwatch serve`, tap, wait for the messages, and print the figures."""
     port = free_port()
     config = Config.from_env(mongodb_uri=uri, db_name=f"bench_{uuid.uuid4().hex[:8]}", data_dir=data_dir)
@@ -128,15 +140,23 @@ async def measure(args, data_dir, uri):
                "LIFTWATCH_SMTP_STARTTLS": "0", "LIFTWATCH_TELEGRAM_TOKEN": telegram.token,
                "LIFTWATCH_TELEGRAM_API_URL": telegram.url, "LIFTWATCH_WORKER_IN_SERVE": "1" if args.worker else "0"}
         profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-        server = subprocess.Popen([sys.executable, *profile, "-m", "portal.cli", "serve"], env=env, stdout=log,
+        spy = [str(Path(sys.executable).parent / "py-spy"), "record", "-r", "250", "-f", "raw", "-o", args.py_spy,
+               "--"] if args.py_spy else []
+        server = subprocess.Popen([*spy, sys.executable, *profile, "-m", "portal.cli", "serve"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             await wait_until_up(port)
             tapped = {}
             start = asyncio.Event()
-            crowd = [asyncio.create_task(passenger(f"http://127.0.0.1:{port}", code, start, tapped)) for code in codes]
-            await asyncio.sleep(5)  # every passenger has the page open; the worker's start-up sweeps are done
-            began, cpu_before = time.monotonic(), cpu_seconds(server.pid)
+            ready = []
+            crowd = [asyncio.create_task(passenger(f"http://127.0.0.1:{port}", code, start, tapped, ready))
+                     for code in codes]
+            while len(ready) < len(codes):
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(3)  # every passenger has the page open; the worker's start-up sweeps are done
+            pids = {"portal": server.pid, "database": db_pid, "passengers and stand-ins": os.getpid()}
+            commands_before = await command_counts(db)
+            began, cpu_before = time.monotonic(), {role: cpu_seconds(pid) for role, pid in pids.items()}
             start.set()
             await asyncio.gather(*crowd)
             posted = time.monotonic() - began
@@ -145,8 +165,11 @@ async def measure(args, data_dir, uri):
                     and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             stored = await db.rescues.count_documents({})
-            print(f"portal process CPU from the taps to the last message: {cpu_seconds(server.pid) - cpu_before:.2f} s "
-                  f"over {time.monotonic() - began:.2f} s")
+            took = time.monotonic() - began
+            used = ", ".join(f"{role} {cpu_seconds(pid) - cpu_before[role]:.2f} s" for role, pid in pids.items())
+            print(f"CPU from the taps to the last message ({took:.2f} s): {used}")
+            total, listed = counted(commands_before, await command_counts(db))
+            print(f"database commands: {total} for {args.calls} calls ({listed})")
         finally:
             server.send_signal(signal.SIGINT)  # a clean stop, so that a profile is written
             server.wait(30)
@@ -174,12 +197,12 @@ def report(args, tapped, posted, stored, emails, messages):
 
 async def run(args):
     data_dir = Path(tempfile.mkdtemp(prefix="liftwatch-bench-rescue-"))
-    server = EmbeddedProcess(data_dir)
-    uri = server.start()
+    lease = Lease(data_dir, backend="bench.dbcount:backend", cwd=ROOT)
+    lease.start()
     try:
-        await measure(args, data_dir, uri)
+        await measure(args, data_dir, lease.uri, lease.state["pid"])
     finally:
-        server.stop()
+        lease.stop()
 
 
 def main():
@@ -189,6 +212,9 @@ def main():
     parser.add_argument("--worker", action="store_true",
                         help="run the job worker inside the portal too (its start-up daily round then competes)")
     parser.add_argument("--profile", metavar="FILE", help="run the portal under cProfile and write its profile here")
+    parser.add_argument("--py-spy", metavar="FILE",
+                        help="sample the portal with py-spy (pip install py-spy) into FILE, as collapsed stacks "
+                             "(the portal's CPU figure is then py-spy's own)")
     asyncio.run(run(parser.parse_args()))
 
 
