@@ -100,10 +100,13 @@ def deliver_jobs(notification_id, docs, due):
     return [deliver_job(notification_id, [d["_id"] for d in docs], due)] if docs else []
 
 
-async def dispatch(db, config, rescue_id, sending_now=False, rescue=None, elevator=None):
+async def dispatch(db, config, rescue_id, rescue=None, elevator=None, notifier=None):
     """Record a call's first messages and its timed steps; return the delivery documents (none when nothing to do).
 
-    The portal passes the call and the elevator it has just read; the worker reads them.
+    The portal passes the call and the elevator it has just read, and its notifier: the
+    messages then go out as soon as they are written down, while the jobs are asked for
+    (their deliver job is due FALLBACK later, a net). The worker reads the call and sends
+    nothing itself: the deliver job does.
     """
     rescue = rescue or await store.find_rescue(db, rescue_id)
     if rescue is None or not rescue["open"] or rescue.get("dispatched_at"):
@@ -112,13 +115,23 @@ async def dispatch(db, config, rescue_id, sending_now=False, rescue=None, elevat
     technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
     notification_id = dispatch_notification(rescue)
     docs = await _record(db, rescue, elevator, "rescue", notification_id, technicians, config.public_url)
-    due = clock.now() + (FALLBACK if sending_now else datetime.timedelta(0))
+    due = clock.now() + (FALLBACK if notifier is not None else datetime.timedelta(0))
+    asked = _ask_for_jobs(db, config, rescue, deliver_jobs(notification_id, docs, due))
+    if notifier is None:
+        await asked
+    else:
+        await asyncio.gather(asked, send_now(db, docs, notifier))
+    return docs
+
+
+async def _ask_for_jobs(db, config, rescue, delivering):
+    """Ask for a call's deliver job, timed steps and figures in one write, then mark it dispatched."""
+    rescue_id = rescue["_id"]
     steps = [jobs.job(STEP, {"rescue_id": rescue_id, "step": s}, key=step_key(rescue_id, s), due=at)
              for s, at in step_times(rescue, config).items()]
     figures = jobs.job("rescue_figures", {"rescue_id": rescue_id}, key=f"rescue:{rescue_id}:figures:call")
-    await jobs.enqueue_many(db, deliver_jobs(notification_id, docs, due) + steps + [figures], once=True)
+    await jobs.enqueue_many(db, delivering + steps + [figures], once=True)
     await store.advance(db, rescue_id, {"dispatched_at": None}, {"dispatched_at": clock.now()})
-    return docs
 
 
 async def send_now(db, docs, notifier):
@@ -141,7 +154,7 @@ async def send_now(db, docs, notifier):
 
 async def dispatch_now(db, config, rescue, elevator, notifier):
     """Dispatch a call that was just opened and send its first messages at once."""
-    await send_now(db, await dispatch(db, config, rescue["_id"], True, rescue, elevator), notifier)
+    await dispatch(db, config, rescue["_id"], rescue, elevator, notifier)
 
 
 def fallback_job(rescue_id):
