@@ -1,22 +1,24 @@
 """200 rescue calls at once over HTTP, one per elevator: time from the tap to the first message accepted.
 
-    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE]
+    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE] [--py-spy FILE]
 
 The portal is a real `liftwatch serve` (its own process, `--workers` Hypercorn processes;
 its job worker off unless `--worker`: the first messages are sent by the portal itself, and
 the worker's start-up daily round over every elevator would otherwise run during the taps).
-This process holds the trapped passengers (httpx clients with their own cookies: each opens
-its elevator's rescue page, then all tap together) and the far ends, the test stand-ins,
+The trapped passengers run in a process of their own (bench/rescue_crowd.py: each opens its
+elevator's rescue page, then all tap together); this process holds the far ends, the test stand-ins,
 which note when they accept the first message of each call: the assigned technician's bot
 message with Accept (the local Bot API server) and the firm's duty email (aiosmtpd); the
 using unit gets an email too. The embedded database runs as its own process on a temporary
-data directory. Prints p50 and p99 for the portal's answer, the Bot API and SMTP, against
-the target p99 <= 1 s, and the portal process's CPU seconds.
+data directory, with the command-counting backend (bench/dbcount.py). Prints p50 and p99
+for the portal's answer, the Bot API and SMTP, against the target p99 <= 1 s, the CPU
+seconds of each process (with its children) and the database commands from the taps on.
 """
 
 import argparse
 import asyncio
 import datetime
+import json
 import os
 import re
 import signal
@@ -27,11 +29,10 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import cpu_seconds, descendants  # noqa: E402
 from bench.reports import percentiles  # noqa: E402
 from core.codes import make_registration_code  # noqa: E402
 from core.config import Config  # noqa: E402
@@ -81,22 +82,30 @@ class TimedTelegram(TelegramStandin):
         return answer
 
 
-def cpu_seconds(pid):
-    """Return the CPU seconds (user + system) a process has used, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def role_cpu(roles):
+    """Return the CPU seconds used so far by each role's process ({role: pid}), the portal's with its children."""
+    return {role: sum(cpu_seconds({pid, *(descendants(pid) if role == "portal" else ())}).values())
+            for role, pid in roles.items()}
 
 
-async def passenger(base, code, start, tapped, ready):
-    """Open the elevator's rescue page, wait for the signal, tap; note when."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        page = (await client.get(f"/e/{code}/rescue")).text
-        fields = {n: re.search(rf'name="{n}" value="([^"]+)"', page).group(1) for n in ("csrf", "key")}
-        ready.append(code)
-        await start.wait()
-        began = time.monotonic()
-        response = await client.post(f"/e/{code}/rescue", data=fields)
-        tapped[code] = (began, time.monotonic(), response.status_code)
+async def crowd_start(base, codes):
+    """Start the passengers' process (bench/rescue_crowd.py) and wait until every page is open."""
+    crowd = subprocess.Popen([sys.executable, str(ROOT / "bench" / "rescue_crowd.py"), base, *codes],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = await asyncio.get_running_loop().run_in_executor(None, crowd.stdout.readline)
+    if not line or not json.loads(line).get("ready"):
+        raise RuntimeError("the passengers could not open their rescue pages")
+    return crowd
+
+
+async def crowd_tap(crowd):
+    """Let every passenger tap; return ({code: (tapped, answered, status)}, CPU seconds) once all were answered."""
+    crowd.stdin.write("go\n")
+    crowd.stdin.flush()
+    line = await asyncio.get_running_loop().run_in_executor(None, crowd.stdout.readline)
+    crowd.wait(30)
+    answer = json.loads(line)
+    return {code: tuple(times) for code, times in answer["results"].items()}, answer["cpu"]
 
 
 async def load(db, config, count):
@@ -146,27 +155,21 @@ async def measure(args, data_dir, uri, db_pid):
                                   stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             await wait_until_up(port)
-            tapped = {}
-            start = asyncio.Event()
-            ready = []
-            crowd = [asyncio.create_task(passenger(f"http://127.0.0.1:{port}", code, start, tapped, ready))
-                     for code in codes]
-            while len(ready) < len(codes):
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(3)  # every passenger has the page open; the worker's start-up sweeps are done
-            pids = {"portal": server.pid, "database": db_pid, "passengers and stand-ins": os.getpid()}
+            crowd = await crowd_start(f"http://127.0.0.1:{port}", codes)
+            await asyncio.sleep(3)  # the page opens' after-effects are done
+            pids = {"portal": server.pid, "database": db_pid, "stand-ins": os.getpid()}
             commands_before = await command_counts(db)
-            began, cpu_before = time.monotonic(), {role: cpu_seconds(pid) for role, pid in pids.items()}
-            start.set()
-            await asyncio.gather(*crowd)
+            began, cpu_before = time.monotonic(), role_cpu(pids)
+            tapped, crowd_cpu = await crowd_tap(crowd)
             posted = time.monotonic() - began
             deadline = time.monotonic() + 120
             while (len(smtp.accepted) < args.calls or len(telegram.accepted) < args.calls) \
                     and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
+            took, cpu_after = time.monotonic() - began, role_cpu(pids)
             stored = await db.rescues.count_documents({})
-            took = time.monotonic() - began
-            used = ", ".join(f"{role} {cpu_seconds(pid) - cpu_before[role]:.2f} s" for role, pid in pids.items())
+            used = ", ".join(f"{role} {cpu_after[role] - cpu_before[role]:.2f} s" for role in pids)
+            used += f", passengers (to their answers) {crowd_cpu:.2f} s"
             print(f"CPU from the taps to the last message ({took:.2f} s): {used}")
             total, listed = counted(commands_before, await command_counts(db))
             print(f"database commands: {total} for {args.calls} calls ({listed})")
