@@ -85,10 +85,15 @@ async def _record(db, rescue, elevator, kind, notification_id, technicians, base
     accept = [(ACCEPT, f"ra:{rescue['_id']}")]
     technicians, contacts = await asyncio.gather(technicians, resolve(db, kind, elevator))
     now = clock.now()
-    docs = delivery_docs(notification_id, kind, technicians, lambda lang, copy: compose(kind, lang, told, links, copy,
-                                                                                         accept), now)
-    docs += delivery_docs(notification_id, kind, contacts, lambda lang, copy: compose(kind, lang, told, links, copy),
-                          now, len(docs))
+
+    def with_accept(lang, copy):
+        return compose(kind, lang, told, links, copy, accept)
+
+    def plain(lang, copy):
+        return compose(kind, lang, told, links, copy)
+
+    docs = delivery_docs(notification_id, kind, technicians, with_accept, now)
+    docs += delivery_docs(notification_id, kind, contacts, plain, now, len(docs))
     if not docs:
         log.warning("%s %s: nobody to tell", kind, notification_id)
     await delivery_store.insert_deliveries(db, docs)
