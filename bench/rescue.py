@@ -1,22 +1,24 @@
 """200 rescue calls at once over HTTP, one per elevator: time from the tap to the first message accepted.
 
-    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE]
+    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE] [--py-spy FILE]
 
 The portal is a real `liftwatch serve` (its own process, `--workers` Hypercorn processes;
 its job worker off unless `--worker`: the first messages are sent by the portal itself, and
 the worker's start-up daily round over every elevator would otherwise run during the taps).
-This process holds the trapped passengers (httpx clients with their own cookies: each opens
-its elevator's rescue page, then all tap together) and the far ends, the test stand-ins,
+The trapped passengers run in a process of their own (bench/rescue_crowd.py: each opens its
+elevator's rescue page, then all tap together); this process holds the far ends, the test stand-ins,
 which note when they accept the first message of each call: the assigned technician's bot
 message with Accept (the local Bot API server) and the firm's duty email (aiosmtpd); the
 using unit gets an email too. The embedded database runs as its own process on a temporary
-data directory. Prints p50 and p99 for the portal's answer, the Bot API and SMTP, against
-the target p99 <= 1 s, and the portal process's CPU seconds.
+data directory, with the command-counting backend (bench/dbcount.py). Prints p50 and p99
+for the portal's answer, the Bot API and SMTP, against the target p99 <= 1 s, the CPU
+seconds of each process (with its children) and the database commands from the taps on.
 """
 
 import argparse
 import asyncio
 import datetime
+import json
 import os
 import re
 import signal
@@ -27,24 +29,23 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import cpu_seconds, descendants  # noqa: E402
 from bench.reports import percentiles  # noqa: E402
 from core.codes import make_registration_code  # noqa: E402
 from core.config import Config  # noqa: E402
 from core.district import add_elevators, save_firms, save_people, save_units  # noqa: E402
 from core.notify.contacts import add_contact  # noqa: E402
 from core.store import technicians as people_store  # noqa: E402
-from core.store.embedded import EmbeddedProcess  # noqa: E402
 from core.store.client import open_store  # noqa: E402
 from core.worker import Worker  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.portal.conftest import wait_until_up  # noqa: E402
 from tests.standins.smtp import SMTPStandin, free_port  # noqa: E402
 from tests.standins.telegram import TelegramStandin  # noqa: E402
+from wiremongo.launcher import Lease  # noqa: E402
 
 CODE = re.compile(r"\b(3110350502\d{10})\b")
 FIRM_EMAIL = "duty@f1.example.com"
@@ -81,21 +82,30 @@ class TimedTelegram(TelegramStandin):
         return answer
 
 
-def cpu_seconds(pid):
-    """Return the CPU seconds (user + system) a process has used, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def role_cpu(roles):
+    """Return the CPU seconds used so far by each role's process ({role: pid}), the portal's with its children."""
+    return {role: sum(cpu_seconds({pid, *(descendants(pid) if role == "portal" else ())}).values())
+            for role, pid in roles.items()}
 
 
-async def passenger(base, code, start, tapped):
-    """Open the elevator's rescue page, wait for the signal, tap; note when."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        page = (await client.get(f"/e/{code}/rescue")).text
-        fields = {n: re.search(rf'name="{n}" value="([^"]+)"', page).group(1) for n in ("csrf", "key")}
-        await start.wait()
-        began = time.monotonic()
-        response = await client.post(f"/e/{code}/rescue", data=fields)
-        tapped[code] = (began, time.monotonic(), response.status_code)
+async def crowd_start(base, codes):
+    """Start the passengers' process (bench/rescue_crowd.py) and wait until every page is open."""
+    crowd = subprocess.Popen([sys.executable, str(ROOT / "bench" / "rescue_crowd.py"), base, *codes],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = await asyncio.get_running_loop().run_in_executor(None, crowd.stdout.readline)
+    if not line or not json.loads(line).get("ready"):
+        raise RuntimeError("the passengers could not open their rescue pages")
+    return crowd
+
+
+async def crowd_tap(crowd):
+    """Let every passenger tap; return ({code: (tapped, answered, status)}, CPU seconds) once all were answered."""
+    crowd.stdin.write("go\n")
+    crowd.stdin.flush()
+    line = await asyncio.get_running_loop().run_in_executor(None, crowd.stdout.readline)
+    crowd.wait(30)
+    answer = json.loads(line)
+    return {code: tuple(times) for code, times in answer["results"].items()}, answer["cpu"]
 
 
 async def load(db, config, count):
@@ -113,7 +123,18 @@ async def load(db, config, count):
     return codes
 
 
-async def measure(args, data_dir, uri):
+async def command_counts(db):
+    """Return {command and collection: how many} the counting backend (bench/dbcount.py) answered so far."""
+    return {key: figure["n"] for key, figure in (await db.command("benchCommandCounts"))["counts"].items()}
+
+
+def counted(before, after):
+    """Return the total of commands between two counts and the line listing them, most frequent first."""
+    spent = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
+    return sum(spent.values()), ", ".join(f"{key} {n}" for key, n in sorted(spent.items(), key=lambda kv: -kv[1]))
+
+
+async def measure(args, data_dir, uri, db_pid):
     """Load, serve with `liftwatch serve`, tap, wait for the messages, and print the figures."""
     port = free_port()
     config = Config.from_env(mongodb_uri=uri, db_name=f"bench_{uuid.uuid4().hex[:8]}", data_dir=data_dir)
@@ -128,25 +149,30 @@ async def measure(args, data_dir, uri):
                "LIFTWATCH_SMTP_STARTTLS": "0", "LIFTWATCH_TELEGRAM_TOKEN": telegram.token,
                "LIFTWATCH_TELEGRAM_API_URL": telegram.url, "LIFTWATCH_WORKER_IN_SERVE": "1" if args.worker else "0"}
         profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
-        server = subprocess.Popen([sys.executable, *profile, "-m", "portal.cli", "serve"], env=env, stdout=log,
+        spy = [str(Path(sys.executable).parent / "py-spy"), "record", "-r", "250", "-f", "raw", "-o", args.py_spy,
+               "--"] if args.py_spy else []
+        server = subprocess.Popen([*spy, sys.executable, *profile, "-m", "portal.cli", "serve"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT, cwd=ROOT)
         try:
             await wait_until_up(port)
-            tapped = {}
-            start = asyncio.Event()
-            crowd = [asyncio.create_task(passenger(f"http://127.0.0.1:{port}", code, start, tapped)) for code in codes]
-            await asyncio.sleep(5)  # every passenger has the page open; the worker's start-up sweeps are done
-            began, cpu_before = time.monotonic(), cpu_seconds(server.pid)
-            start.set()
-            await asyncio.gather(*crowd)
+            crowd = await crowd_start(f"http://127.0.0.1:{port}", codes)
+            await asyncio.sleep(3)  # the page opens' after-effects are done
+            pids = {"portal": server.pid, "database": db_pid, "stand-ins": os.getpid()}
+            commands_before = await command_counts(db)
+            began, cpu_before = time.monotonic(), role_cpu(pids)
+            tapped, crowd_cpu = await crowd_tap(crowd)
             posted = time.monotonic() - began
             deadline = time.monotonic() + 120
             while (len(smtp.accepted) < args.calls or len(telegram.accepted) < args.calls) \
                     and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
+            took, cpu_after = time.monotonic() - began, role_cpu(pids)
             stored = await db.rescues.count_documents({})
-            print(f"portal process CPU from the taps to the last message: {cpu_seconds(server.pid) - cpu_before:.2f} s "
-                  f"over {time.monotonic() - began:.2f} s")
+            used = ", ".join(f"{role} {cpu_after[role] - cpu_before[role]:.2f} s" for role in pids)
+            used += f", passengers (to their answers) {crowd_cpu:.2f} s"
+            print(f"CPU from the taps to the last message ({took:.2f} s): {used}")
+            total, listed = counted(commands_before, await command_counts(db))
+            print(f"database commands: {total} for {args.calls} calls ({listed})")
         finally:
             server.send_signal(signal.SIGINT)  # a clean stop, so that a profile is written
             server.wait(30)
@@ -174,12 +200,12 @@ def report(args, tapped, posted, stored, emails, messages):
 
 async def run(args):
     data_dir = Path(tempfile.mkdtemp(prefix="liftwatch-bench-rescue-"))
-    server = EmbeddedProcess(data_dir)
-    uri = server.start()
+    lease = Lease(data_dir, backend="bench.dbcount:backend", cwd=ROOT)
+    lease.start()
     try:
-        await measure(args, data_dir, uri)
+        await measure(args, data_dir, lease.uri, lease.state["pid"])
     finally:
-        server.stop()
+        lease.stop()
 
 
 def main():
@@ -189,6 +215,9 @@ def main():
     parser.add_argument("--worker", action="store_true",
                         help="run the job worker inside the portal too (its start-up daily round then competes)")
     parser.add_argument("--profile", metavar="FILE", help="run the portal under cProfile and write its profile here")
+    parser.add_argument("--py-spy", metavar="FILE",
+                        help="sample the portal with py-spy (pip install py-spy) into FILE, as collapsed stacks "
+                             "(the portal's CPU figure is then py-spy's own)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -4,7 +4,7 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton
                       ReplyKeyboardRemove)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import correction, repair, rescue
+from bot import correction, repair, rescue, today
 from bot.texts import _, say, technician, tr
 from core import rounds, visits
 from core.faces import reason_text
@@ -170,7 +170,7 @@ def _location(message, edited=False):
 
 
 async def location_received(update, context):
-    """Take a shared location as the check-in or the check-out, whichever the visit needs."""
+    """Take a shared location as a rescue arrival, the check-in or check-out, or the answer /today waits for."""
     location = _location(update.effective_message, edited=update.edited_message is not None)
     person, lang = await technician(update, context)
     if person is None:
@@ -181,10 +181,25 @@ async def location_received(update, context):
     if await rescue.take_location(update, context, person, lang, location):
         return  # the arrival at a rescue call the technician accepted (bot/rescue.py)
     visit = await visit_store.find_open_visit(context.bot_data["db"], person["_id"])
-    if visit is not None and visit["step"] == "checkout":
+    visit_waits = visit is not None and visit["step"] in visits.LOCATION_STEPS
+    if not visit_waits and await _for_today(update, context, person, lang, location):
+        return  # an answer to /today's "share my location" (bot/today.py)
+    if visit is None:  # e.g. /today's button tapped after its 5 minutes
+        await say(update, lang, _("Nothing is waiting for a location now. Send /checkin to start a visit, "
+                                  "or /today for what is due."), reply_markup=ReplyKeyboardRemove())
+    elif visit["step"] == "checkout":
         await step(update, context, _check_out, location, config=True)
     else:
         await step(update, context, _check_in, location, config=True)
+
+
+async def _for_today(update, context, person, lang, location):
+    """Take a location as the answer /today waits for, refusing one that is not fresh; tell whether it was."""
+    try:
+        return await today.take_location(update, context, person, lang, location)
+    except visits.Refused as refused:
+        await refuse(update, lang, refused)
+        return True
 
 
 async def _check_in(db, visit, location, config):

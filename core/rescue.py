@@ -8,8 +8,6 @@ the call (dispatch, escalation, arrival) are in core/rescue_dispatch.py and core
 import re
 import secrets
 
-from bson import ObjectId
-
 from core import clock
 from core.reports import MOBILE
 from core.store import deliveries as delivery_store
@@ -86,7 +84,7 @@ def caller_key(raw):
 
 def _fresh(elevator, now):
     """Return the fields of a call opened now on an elevator."""
-    return {"_id": str(ObjectId()), "token": secrets.token_urlsafe(18), "elevator_id": elevator["_id"],
+    return {"_id": secrets.token_hex(12), "token": secrets.token_urlsafe(18), "elevator_id": elevator["_id"],
             "firm_id": elevator.get("firm_id"), "unit_id": elevator.get("unit_id"), "state": "received",
             "place": " ".join(filter(None, (elevator.get("address"), elevator.get("building")))),
             "open": True, "created_at": now, "dispatched_at": None, "accepted_at": None, "accepted_by": None,

@@ -13,9 +13,10 @@ import logging
 
 from core import clock, jobs
 from core.notify.compose import compose
-from core.notify.deliveries import deliver, record_notification, record_to
+from core.notify.deliveries import deliver_job, deliver_many, delivery_docs
 from core.notify.message import Recipient
-from core.notify.routing import Addressee
+from core.notify.routing import Addressee, resolve
+from core.store import deliveries as delivery_store
 from core.rescue import dispatch_notification
 from core.store import elevators as elevator_store
 from core.store import rescues as store
@@ -75,45 +76,82 @@ async def technician_addressees(db, firm_id, person_ids):
 
 
 async def _record(db, rescue, elevator, kind, notification_id, technicians, base_url):
-    """Record one notification of a call: technicians with Accept, then the routed contacts."""
+    """Record one notification of a call in one write: technicians with Accept, then the routed contacts.
+
+    technicians is an awaitable of their addressees, read side by side with the routing's.
+    Return the delivery documents.
+    """
     told, links = facts(rescue, elevator), _status_link(rescue, base_url)
     accept = [(ACCEPT, f"ra:{rescue['_id']}")]
-    ids = await record_to(db, notification_id, kind, technicians,
-                          lambda lang, copy: compose(kind, lang, told, links, copy, accept))
-    ids += await record_notification(db, notification_id, kind, elevator,
-                                     lambda lang, copy: compose(kind, lang, told, links, copy))
-    return ids
+    technicians, contacts = await asyncio.gather(technicians, resolve(db, kind, elevator))
+    now = clock.now()
+
+    def with_accept(lang, copy):
+        return compose(kind, lang, told, links, copy, accept)
+
+    def plain(lang, copy):
+        return compose(kind, lang, told, links, copy)
+
+    docs = delivery_docs(notification_id, kind, technicians, with_accept, now)
+    docs += delivery_docs(notification_id, kind, contacts, plain, now, len(docs))
+    if not docs:
+        log.warning("%s %s: nobody to tell", kind, notification_id)
+    await delivery_store.insert_deliveries(db, docs)
+    return docs
 
 
-def deliver_jobs(ids, due):
-    """Return the deliver job requests of deliveries, due at a time."""
-    return [jobs.job("deliver", {"delivery_id": i}, key=f"deliver:{i}", due=due) for i in ids]
+def deliver_jobs(notification_id, docs, due):
+    """Return the deliver job of a notification's deliveries (none when nobody is told), due at a time."""
+    return [deliver_job(notification_id, [d["_id"] for d in docs], due)] if docs else []
 
 
-async def dispatch(db, config, rescue_id, sending_now=False, rescue=None, elevator=None):
-    """Record a call's first messages and its timed steps; return the delivery ids (empty when nothing to do).
+async def dispatch(db, config, rescue_id, rescue=None, elevator=None, notifier=None):
+    """Record a call's first messages and its timed steps; return the delivery documents (none when nothing to do).
 
-    The portal passes the call and the elevator it has just read; the worker reads them.
+    The portal passes the call and the elevator it has just read, and its notifier: the
+    messages then go out as soon as they are written down, while the jobs are asked for
+    (their deliver job is due FALLBACK later, a net). The worker reads the call and sends
+    nothing itself: the deliver job does.
     """
     rescue = rescue or await store.find_rescue(db, rescue_id)
     if rescue is None or not rescue["open"] or rescue.get("dispatched_at"):
         return []
     elevator = elevator or await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
-    technicians = await technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
-    ids = await _record(db, rescue, elevator, "rescue", dispatch_notification(rescue), technicians, config.public_url)
-    due = clock.now() + (FALLBACK if sending_now else datetime.timedelta(0))
+    technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
+    notification_id = dispatch_notification(rescue)
+    docs = await _record(db, rescue, elevator, "rescue", notification_id, technicians, config.public_url)
+    due = clock.now() + (FALLBACK if notifier is not None else datetime.timedelta(0))
+    asked = _ask_for_jobs(db, config, rescue, deliver_jobs(notification_id, docs, due))
+    if notifier is None:
+        await asked
+    else:
+        await asyncio.gather(asked, send_now(db, docs, notifier))
+    return docs
+
+
+async def _ask_for_jobs(db, config, rescue, delivering):
+    """Ask for a call's deliver job, timed steps and figures in one write, then mark it dispatched."""
+    rescue_id = rescue["_id"]
     steps = [jobs.job(STEP, {"rescue_id": rescue_id, "step": s}, key=step_key(rescue_id, s), due=at)
              for s, at in step_times(rescue, config).items()]
     figures = jobs.job("rescue_figures", {"rescue_id": rescue_id}, key=f"rescue:{rescue_id}:figures:call")
-    await jobs.enqueue_many(db, deliver_jobs(ids, due) + steps + [figures], once=True)
+    await jobs.enqueue_many(db, delivering + steps + [figures], once=True)
     await store.advance(db, rescue_id, {"dispatched_at": None}, {"dispatched_at": clock.now()})
-    return ids
 
 
-async def send_now(db, ids, notifier):
-    """Send deliveries at once, side by side; a failure stays recorded for its job to retry."""
-    results = await asyncio.gather(*(deliver(db, i, notifier) for i in ids), return_exceptions=True)
-    for delivery_id, result in zip(ids, results):
+async def send_now(db, docs, notifier):
+    """Send just-recorded deliveries at once, side by side; a failure stays recorded for their job to retry.
+
+    Return {delivery id: "sent", "failed", ... or the temporary TransportError}.
+    """
+    if not docs:
+        return {}
+    try:
+        results = await deliver_many(db, [d["_id"] for d in docs], notifier, docs=docs)
+    except Exception as exc:  # the database went away meanwhile: the deliver job sends them
+        log.warning("rescue deliveries of %s not sent yet: %s", docs[0]["notification_id"], exc)
+        return {}
+    for delivery_id, result in results.items():
         if isinstance(result, Exception):
             log.warning("rescue delivery %s not sent yet: %s", delivery_id, result)
     return results
@@ -121,7 +159,7 @@ async def send_now(db, ids, notifier):
 
 async def dispatch_now(db, config, rescue, elevator, notifier):
     """Dispatch a call that was just opened and send its first messages at once."""
-    await send_now(db, await dispatch(db, config, rescue["_id"], True, rescue, elevator), notifier)
+    await dispatch(db, config, rescue["_id"], rescue, elevator, notifier)
 
 
 def fallback_job(rescue_id):

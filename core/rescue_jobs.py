@@ -34,11 +34,12 @@ async def _escalate(db, config, rescue, step, kind, with_people):
         return
     elevator = await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
     people = [p["_id"] for p in await store.find_firm_people(db, rescue["firm_id"]) if on_duty(p)] if with_people else []
-    technicians = await technician_addressees(db, rescue["firm_id"], people)
-    ids = await _record(db, rescue, elevator, kind, f"rescue:{rescue['_id']}:{step}", technicians, config.public_url)
-    await jobs.enqueue_many(db, deliver_jobs(ids, clock.now()), once=True)
+    notification_id = f"rescue:{rescue['_id']}:{step}"
+    technicians = technician_addressees(db, rescue["firm_id"], people)
+    docs = await _record(db, rescue, elevator, kind, notification_id, technicians, config.public_url)
+    await jobs.enqueue_many(db, deliver_jobs(notification_id, docs, clock.now()), once=True)
     await store.advance(db, rescue["_id"], {"escalations.step": {"$ne": step}}, {},
-                        push={"escalations": {"step": step, "at": clock.now(), "told": len(ids)}})
+                        push={"escalations": {"step": step, "at": clock.now(), "told": len(docs)}})
 
 
 async def escalate_to_firm(db, config, rescue):

@@ -1,8 +1,10 @@
 """The technician's day (F3): their elevators due within a few days or overdue, nearest first."""
 
+import datetime
+
 from geopy.distance import distance as geo_distance
 
-from core import clock, schedule
+from core import clock, schedule, visits
 from core.store import elevators as elevator_store
 from core.store import orgs as org_store
 from core.store import records as record_store
@@ -23,6 +25,25 @@ async def due_elevators(db, person_id, config, near=None):
         where = (elevator["location"]["lat"], elevator["location"]["lng"])
         found.append((elevator, pressing, round(geo_distance(near, where).meters) if near else None))
     return sorted(found, key=lambda f: (f[2] if f[2] is not None else 0, f[1].days_left))
+
+
+# How long /today's "share my location" button stays an answer to /today: a technician taps it
+# at once or not at all, and a location much later is more likely meant for something else.
+LOCATION_WAIT = datetime.timedelta(minutes=5)
+
+
+async def ask_location(db, person_id):
+    """Record that the technician's next location, within LOCATION_WAIT, is meant to sort /today."""
+    await visit_store.save_location_request(db, person_id, "today", clock.now() + LOCATION_WAIT)
+
+
+async def due_from_shared(db, person_id, location, config):
+    """Return the due list sorted from a location shared for /today, or None when none was asked for."""
+    if await visit_store.find_location_request(db, person_id, "today", clock.now()) is None:
+        return None
+    visits.check_fresh(location)  # Refused (forwarded, venue, live, stale) leaves the request open
+    await visit_store.delete_location_request(db, person_id)
+    return await due_elevators(db, person_id, config, (location["lat"], location["lng"]))
 
 
 async def last_position(db, person_id):

@@ -18,6 +18,8 @@ from core.store import visits as store
 
 VISIT_TYPES = (*INTERVALS, "repair", "rescue")
 ITEM_CHOICES = {"d": "ok", "a": "adjusted", "f": "issue", "n": "not_applicable"}
+# The steps of a visit that wait for a location: the check-in and the check-out.
+LOCATION_STEPS = ("place", "checkout")
 MAX_LOCATION_AGE = datetime.timedelta(minutes=2)
 MAX_FACE_FAILURES = 3
 # Faster than this between two check-ins is not a drive across town (km/h).
@@ -75,8 +77,8 @@ async def choose_report(db, visit, report_id):
     return await store.update_visit(db, visit["_id"], {"$set": change})
 
 
-def _check_location(location, elevator, geofence_m):
-    """Return the distance in metres from the elevator, refusing a stale, forwarded or far location."""
+def check_fresh(location):
+    """Refuse a location that does not show where the technician is now: forwarded, venue, live edit, stale."""
     if location.get("forwarded"):
         raise Refused("forwarded")
     if location.get("venue"):
@@ -85,6 +87,11 @@ def _check_location(location, elevator, geofence_m):
         raise Refused("live")
     if clock.now() - location["sent_at"] > MAX_LOCATION_AGE:
         raise Refused("stale")
+
+
+def _check_location(location, elevator, geofence_m):
+    """Return the distance in metres from the elevator, refusing a location that is not fresh or is far."""
+    check_fresh(location)
     metres = geo_distance((location["lat"], location["lng"]),
                           (elevator["location"]["lat"], elevator["location"]["lng"])).meters
     if metres > geofence_m:

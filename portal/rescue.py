@@ -69,9 +69,10 @@ async def _elevator(code):
 @blueprint.post("/e/<code>/rescue")
 async def take_call(code):
     """Store the call durably, start its dispatch, and send the caller to its status page."""
-    elevator, raw = await _elevator(code), await request.form
+    raw = await request.form
     answers, flags = rescue.check_call(raw)
-    flags += await _suspicions(raw)
+    elevator, suspicions = await asyncio.gather(_elevator(code), _suspicions(raw))  # two round trips side by side
+    flags += suspicions
     db = current_app.store.db
     call, opened = await rescue.call(db, elevator, rescue.caller_key(raw), answers, flags)
     if opened:

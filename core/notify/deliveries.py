@@ -50,7 +50,15 @@ async def record_notification(db, notification_id, kind, elevator, compose, cloc
 
 async def record_to(db, notification_id, kind, addressees, compose, clock=utcnow, first_seq=0):
     """Write one pending delivery per addressee (found by routing, or named by the caller); return their ids."""
-    now = clock()
+    docs = delivery_docs(notification_id, kind, addressees, compose, clock(), first_seq)
+    if not docs:
+        log.warning("%s %s: nobody to tell", kind, notification_id)
+    await delivery_store.insert_deliveries(db, docs)
+    return [d["_id"] for d in docs]
+
+
+def delivery_docs(notification_id, kind, addressees, compose, now, first_seq=0):
+    """Return the pending delivery documents of a notification, one per addressee, each composed for its reader."""
     docs = []
     for seq, addressee in enumerate(addressees, start=first_seq):
         recipient = addressee.recipient
@@ -61,20 +69,18 @@ async def record_to(db, notification_id, kind, addressees, compose, clock=utcnow
                      "lang": recipient.lang, "message": message.to_doc(), "state": "pending",
                      "attempts": 0, "fail_count": 0, "last_error": None, "lease_until": None,
                      "created_at": now, "sent_at": None})
-    if not docs:
-        log.warning("%s %s: nobody to tell", kind, notification_id)
-    await delivery_store.insert_deliveries(db, docs)
-    return [d["_id"] for d in docs]
+    return docs
 
 
-def deliver_job(notification_id, ids):
+def deliver_job(notification_id, ids, due=None):
     """Return the request for the worker's `deliver` job that sends the deliveries of one notification.
 
     One job per notification, not per recipient: a submission's three messages cost one
     claim and one finish of a job instead of three of each, and they go out side by side.
     Its key is the notification's, asked for once, so recording it again asks for nothing more.
+    due (default now) lets a caller that sends at once keep the job as its fallback.
     """
-    return jobs.job("deliver", {"delivery_ids": list(ids)}, key=f"deliver:{notification_id}")
+    return jobs.job("deliver", {"delivery_ids": list(ids)}, key=f"deliver:{notification_id}", due=due)
 
 
 async def hand_to_worker(db, notification_id, ids):
@@ -104,14 +110,15 @@ async def deliver(db, delivery_id, notifier, clock=utcnow):
     return "sent"
 
 
-async def deliver_many(db, delivery_ids, notifier, clock=utcnow):
+async def deliver_many(db, delivery_ids, notifier, clock=utcnow, docs=None):
     """Send several deliveries side by side; return {id: "sent", "failed", ... or the temporary TransportError}.
 
     The same steps as deliver() for each, with the claims and the "sent" records taken
-    together: three deliveries cost three round trips to the database instead of six.
+    together: three deliveries cost three round trips to the database instead of six, and
+    two when the caller has just recorded them and passes their documents (docs).
     """
     token = secrets.token_hex(8)
-    claimed = await delivery_store.claim_deliveries(db, delivery_ids, clock(), LEASE_SECONDS, token)
+    claimed = await delivery_store.claim_deliveries(db, delivery_ids, clock(), LEASE_SECONDS, token, docs)
     outcomes = await asyncio.gather(*(_send(db, doc, notifier, clock) for doc in claimed))
     results = dict(zip((doc["_id"] for doc in claimed), outcomes))
     await delivery_store.mark_all_sent(db, [i for i, outcome in results.items() if outcome == "sent"], clock())

@@ -38,13 +38,19 @@ async def claim_delivery(db, delivery_id, now, lease_seconds):
     return await db.deliveries.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
 
 
-async def claim_deliveries(db, delivery_ids, now, lease_seconds, token):
-    """Take those of some deliveries that are pending and not held, in two round trips; return them."""
+async def claim_deliveries(db, delivery_ids, now, lease_seconds, token, known=None):
+    """Take those of some deliveries that are pending and not held, in two round trips; return them.
+
+    known: the deliveries' documents as the caller has them (just recorded); when every one
+    was taken, they are returned without reading them back (one round trip).
+    """
     query = {"_id": {"$in": list(delivery_ids)}, "state": "pending",
              "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
     update = {"$set": {"lease_until": now + datetime.timedelta(seconds=lease_seconds), "lease_token": token,
                        "last_attempt_at": now}, "$inc": {"attempts": 1}}
-    await db.deliveries.update_many(query, update)
+    taken, wanted = await db.deliveries.update_many(query, update), set(delivery_ids)
+    if known is not None and taken.modified_count == len(wanted):
+        return [doc for doc in known if doc["_id"] in wanted]
     return await db.deliveries.find({"_id": {"$in": list(delivery_ids)}, "lease_token": token}).to_list(None)
 
 

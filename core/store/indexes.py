@@ -70,6 +70,9 @@ INDEXES = {
     "visits": [IndexModel([("person_id", ASCENDING), ("open", ASCENDING)], name="person_open"),
                IndexModel([("person_id", ASCENDING), ("checkin.at", DESCENDING)], name="person_checkin"),
                IndexModel([("open", ASCENDING), ("started_at", ASCENDING)], name="open_started")],
+    # The bot waiting for a technician's location for /today (the _id is the person's): the read
+    # checks expires_at itself, since the server's expiry runs only about once a minute.
+    "location_requests": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     "work_photos": [IndexModel([("firm_id", ASCENDING)], name="firm")],
     # Rescue calls (core/rescue.py): `slot` is unique, so an elevator has one open call and
     # simultaneous first taps join it; the status page finds a call by token; a repeated tap
@@ -141,6 +144,7 @@ SERVES = {
     ("visits", "person_open"): (_VISITS + "find_open_visit",),
     ("visits", "person_checkin"): (_VISITS + "find_last_checkin",),
     ("visits", "open_started"): (_VISITS + "find_visits_open_since",),
+    ("location_requests", "expires"): (_TTL,),
     ("work_photos", "firm"): (_VISITS + "find_firm_photo_hashes",),
     ("people", "phone_unique"): ("core.store.technicians.find_person_by_phone",),
     ("people", "org"): ("core.store.technicians.find_officer_accounts", _RESCUES + "find_firm_people"),

@@ -59,3 +59,20 @@ async def record_exists(db, record_id):
     """Tell whether a maintenance record with this id was saved."""
     return await db.maintenance_records.count_documents({"_id": record_id}, limit=1) > 0
 
+
+
+async def save_location_request(db, person_id, purpose, expires_at):
+    """Record that the bot waits for a person's location for a purpose until expires_at (one per person)."""
+    await db.location_requests.replace_one({"_id": person_id},
+                                           {"_id": person_id, "purpose": purpose, "expires_at": expires_at},
+                                           upsert=True)
+
+
+async def find_location_request(db, person_id, purpose, now):
+    """Return a person's unexpired request for a location for a purpose, or None."""
+    return await db.location_requests.find_one({"_id": person_id, "purpose": purpose, "expires_at": {"$gt": now}})
+
+
+async def delete_location_request(db, person_id):
+    """Forget that the bot waits for a person's location."""
+    await db.location_requests.delete_one({"_id": person_id})

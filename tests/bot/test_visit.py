@@ -1,6 +1,7 @@
 """A visit through the Bot API stand-in: place, face, checklist, photos, check-out, the record."""
 
 import datetime
+import time
 
 import pytest
 
@@ -191,3 +192,30 @@ async def test_it_flags_impossible_travel(linked, district, store):
 def telegram_keyboard(chat):
     """Return the reply keyboard of the bot's last message to a chat."""
     return chat.replies()[-1]["reply_markup"]["keyboard"]
+
+
+
+async def _elevator_page(client, code):
+    """Return the elevator page as a passenger gets it, in English."""
+    return await (await client.get(f"/e/{code}?lang=en")).get_data(as_text=True)
+
+
+async def test_it_shows_a_saved_bot_visit_on_the_elevator_page_once_the_worker_ran(linked, district, store,
+                                                                                    bot_config):
+    from dataclasses import replace
+    from core.timeutil import today
+    from core.worker import Worker
+    from portal.app import create_app
+    from tests.bot.test_repair import quick_visit
+    code, row = district["overdue"], f"<tr><td>{today(bot_config.timezone)}</td><td>Rescue</td><td>Valid</td></tr>"
+    app = create_app(replace(bot_config, worker_in_serve=False, page_cache_seconds=0))
+    async with app.test_app():
+        client = app.test_client()
+        assert row not in await _elevator_page(client, code)
+        assert "recorded as valid" in await quick_visit(linked, code)
+        # The page summary has one writer, the worker: saving the record only asks it for a rebuild.
+        assert row not in await _elevator_page(client, code)
+        started = time.monotonic()
+        assert await Worker(store.db, bot_config).drain() >= 1
+        assert time.monotonic() - started < 5
+        assert row in await _elevator_page(client, code)

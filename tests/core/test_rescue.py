@@ -182,6 +182,25 @@ async def test_it_stores_and_notifies_200_simultaneous_calls_once_each(store, co
     assert await store.db.deliveries.count_documents({"state": "sent"}) == 600
 
 
+async def test_it_keeps_one_deliver_job_of_the_first_messages_as_their_fallback(store, config, channels):
+    smtp, telegram, notifier = channels
+    clock.set_time(START)
+    [elevator] = await load(store.db)
+    call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
+    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
+    [job] = await store.db.jobs.find({"kind": "deliver"}).to_list(None)
+    docs = await store.db.deliveries.find({}).sort("seq", 1).to_list(None)
+    assert job["payload"]["delivery_ids"] == [d["_id"] for d in docs] and len(docs) == 3
+    assert job["due"] == START + rescue_dispatch.FALLBACK and [d["seq"] for d in docs] == [0, 1, 2]
+    assert [d["channel"] for d in docs] == ["telegram", "email", "email"] and {d["state"] for d in docs} == {"sent"}
+    clock.set_time(START + rescue_dispatch.FALLBACK)
+    try:
+        await Worker(store.db, config).drain(kinds=["deliver"])  # the fallback finds them sent: nothing twice
+    finally:
+        await report_jobs.close_notifier()
+    assert len(accept_buttons(telegram, TECH_CHAT)) == 1 and len(smtp.received) == 2
+
+
 async def test_it_delivers_after_smtp_and_the_bot_api_come_back(store, config, monkeypatch):
     smtp, telegram = SMTPStandin(), TelegramStandin()
     with telegram:

@@ -145,3 +145,15 @@ async def test_it_sends_a_notifications_deliveries_together_each_with_its_own_ou
     states = {d["channel"]: d["state"] for d in await delivery_store.find_deliveries(db, "report:1")}
     assert states == {"email": "sent", "telegram": "failed", "wecom": "pending"}
     assert len(smtp.received) == 1 and wecom.messages == []
+
+
+async def test_it_sends_from_the_documents_in_hand_only_what_it_claimed(db, notifier, smtp, telegram, wecom):
+    from core.notify.deliveries import deliver_many
+    email_id, telegram_id, wecom_id = await record(db)
+    docs = await delivery_store.find_deliveries(db, "report:1")
+    assert await delivery_store.claim_delivery(db, wecom_id, utcnow(), LEASE_SECONDS)  # another worker sends it
+    outcomes = await deliver_many(db, [email_id, telegram_id, wecom_id], notifier, docs=docs)
+    assert outcomes[email_id] == outcomes[telegram_id] == "sent" and isinstance(outcomes[wecom_id], TransportError)
+    assert await deliver_many(db, [email_id, telegram_id], notifier, docs=docs) == {email_id: "sent",
+                                                                                   telegram_id: "sent"}
+    assert len(smtp.received) == 1 and len(telegram.sent) == 1 and wecom.messages == []
