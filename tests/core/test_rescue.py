@@ -156,6 +156,23 @@ async def test_it_escalates_no_further_once_accepted(store, config, channels):
     assert (await store.db.rescues.find_one())["escalations"] == [] and not accept_buttons(telegram, OTHER_CHAT)
 
 
+async def test_it_finds_a_closed_call_again_by_its_callers_key_instead_of_opening_one(store, config):
+    [elevator] = await load(store.db)
+    key, empty = rescue.new_key(), {"people": None, "hurt": None, "phone": None}
+    call, _ = await rescue.call(store.db, elevator, key, empty, [])
+    taker = factories.technician()
+    await rescue_steps.accept(store.db, call["_id"], taker)
+    await store.db.rescues.update_one({"_id": call["_id"]}, {"$set": {"state": "released"}})
+    await rescue_steps.close(store.db, await rescue.find_by_token(store.db, call["token"]), "door_fault")
+    again, reopened = await rescue.call(store.db, elevator, key, empty, [])  # the first caller's reload
+    assert not reopened and again["_id"] == call["_id"] and await store.db.rescues.count_documents({}) == 1
+    other, opened = await rescue.call(store.db, elevator, rescue.new_key(), empty, [])  # a new call opens
+    again, reopened = await rescue.call(store.db, elevator, key, empty, [])  # reloaded again: it does not join
+    assert opened and other["_id"] != call["_id"] and not reopened and again["_id"] == call["_id"]
+    assert await store.db.rescues.count_documents({}) == 2
+    assert len((await store.db.rescues.find_one({"_id": other["_id"]}))["callers"]) == 1
+
+
 async def test_it_gives_two_accepts_at_once_one_winner(store, config):
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
