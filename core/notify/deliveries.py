@@ -128,18 +128,27 @@ async def deliver_many(db, delivery_ids, notifier, clock=utcnow):
     return results
 
 
-async def record_and_send(db, docs, notifier, clock=utcnow):
-    """Record just-composed deliveries already taken for sending, send them side by side, record the outcome.
+async def record_taken(db, docs, clock=utcnow):
+    """Record just-composed deliveries already taken for sending by this process; return those recorded here.
 
-    One insert records and claims them, one update records them sent: two round trips for
-    a notification's messages, against four when recorded, then claimed, read back and
-    marked. A delivery recorded before (by the worker's fallback) is left to its recorder.
-    Return {delivery id: "sent", "failed" or the temporary TransportError} of those sent here.
+    One insert records and claims them: send them with send_taken, which records them sent
+    in one update. Two round trips for a notification's messages, against four when
+    recorded, then claimed, read back and marked. A delivery recorded before (by a worker's
+    fallback) is left to its recorder. One left unsent is taken over after LEASE_SECONDS.
     """
-    now = clock()
-    docs = delivery_store.leased(docs, now, LEASE_SECONDS, secrets.token_hex(8))
+    docs = delivery_store.leased(docs, clock(), LEASE_SECONDS, secrets.token_hex(8))
     mine = await delivery_store.insert_deliveries(db, docs)
-    return await _send_all(db, [d for d in docs if d["_id"] in mine], notifier, clock)
+    return [d for d in docs if d["_id"] in mine]
+
+
+async def send_taken(db, docs, notifier, clock=utcnow):
+    """Send deliveries recorded by record_taken; return {delivery id: "sent", "failed" or the TransportError}."""
+    return await _send_all(db, docs, notifier, clock)
+
+
+async def record_and_send(db, docs, notifier, clock=utcnow):
+    """Record just-composed deliveries taken for sending, send them side by side; return {id: outcome}."""
+    return await send_taken(db, await record_taken(db, docs, clock), notifier, clock)
 
 
 async def _send_all(db, claimed, notifier, clock):
