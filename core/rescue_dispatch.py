@@ -163,12 +163,12 @@ async def dispatch(db, config, rescue_id):
     otherwise it records what is missing and asks for their deliver job (due now) with the
     call's other jobs (asked once: those the portal asked for are left as they are).
     """
-    rescue = await store.find_rescue(db, rescue_id)
-    if rescue is None or not rescue["open"]:
-        return []
-    notification_id = dispatch_notification(rescue)
+    notification_id = dispatch_notification({"_id": rescue_id})
     recorded = await delivery_store.find_deliveries(db, notification_id)
     if recorded and all(d["state"] != "pending" for d in recorded):
+        return []  # the usual case, in one read: the portal sent them all
+    rescue = await store.find_rescue(db, rescue_id)
+    if rescue is None or not rescue["open"]:
         return []
     elevator = await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
     technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
