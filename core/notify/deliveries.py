@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+import weakref
 
 from core import jobs
 from core.notify.message import Message, Recipient, TransportError
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 # Longer than any channel's timeout: a worker killed while sending leaves the delivery
 # to be taken over after this, and one that is merely slow is not sent twice meanwhile.
 LEASE_SECONDS = 120
+# How many notifications one process sends at once right after recording them (send_taken).
+# In a burst the requests still being answered then keep most of the CPU and of the 20
+# pooled database connections: unbounded, 200 rescue calls' messages crowded them out and
+# a few taps waited past LIFTWATCH_DB_TIMEOUT_MS for a connection (answered 503).
+SENDING_AT_ONCE = 16
+_sending = weakref.WeakKeyDictionary()  # event loop -> the semaphore of its sends
 
 
 def utcnow():
@@ -143,7 +150,11 @@ async def record_taken(db, docs, clock=utcnow):
 
 async def send_taken(db, docs, notifier, clock=utcnow):
     """Send deliveries recorded by record_taken; return {delivery id: "sent", "failed" or the TransportError}."""
-    return await _send_all(db, docs, notifier, clock)
+    loop = asyncio.get_running_loop()
+    if loop not in _sending:
+        _sending[loop] = asyncio.Semaphore(SENDING_AT_ONCE)
+    async with _sending[loop]:
+        return await _send_all(db, docs, notifier, clock)
 
 
 async def record_and_send(db, docs, notifier, clock=utcnow):
