@@ -6,8 +6,11 @@ import time
 
 from core import guard
 from core.notify.compose import compose
-from core.notify.deliveries import abandon, hand_to_worker, record_notification, utcnow
-from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, page_changed
+from core.notify.deliveries import abandon, delivery_docs, hand_to_worker, record_notification, record_taken, \
+    send_taken, utcnow
+from core.notify.routing import resolve
+from core.reports import COMPLAINT_CATEGORIES, FAULT_CATEGORIES, OPEN_STATES, ask_for_page, notification_kind, \
+    page_changed
 from core.store import elevators as elevator_store
 from core.store import reports as report_store
 
@@ -60,6 +63,15 @@ def _facts(report, elevator):
             "reported_at": report["created_at"].strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def _notification(report, kind, elevator, key, base_url, extra_facts=None):
+    """Return (notification id, compose(lang, copy)) of a report event."""
+    links = [(ACTION_LABELS[a], action_url(key, base_url, report["_id"], a)) for a in ACTIONS]
+    links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
+    facts = {**_facts(report, elevator), **(extra_facts or {})}
+    notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
+    return notification_id, lambda lang, copy: compose(kind, lang, facts, links, copy)
+
+
 async def notify_report(db, report, kind, *, key, base_url, elevator=None, extra_facts=None):
     """Record the notification of a report event for everyone it is routed to; return the delivery ids.
 
@@ -67,14 +79,38 @@ async def notify_report(db, report, kind, *, key, base_url, elevator=None, extra
     """
     if elevator is None:
         elevator = await elevator_store.find_elevator(db, report["elevator_id"]) or {"_id": report["elevator_id"]}
-    links = [(ACTION_LABELS[a], action_url(key, base_url, report["_id"], a)) for a in ACTIONS]
-    links += [(PHOTO, photo_url(key, base_url, photo_id)) for photo_id in report.get("photo_ids", ())]
-    facts = {**_facts(report, elevator), **(extra_facts or {})}
-    notification_id = f"{report['_id']}:{kind}:{len(report['history'])}"
-    ids = await record_notification(db, notification_id, kind, elevator,
-                                    lambda lang, copy: compose(kind, lang, facts, links, copy))
+    notification_id, composer = _notification(report, kind, elevator, key, base_url, extra_facts)
+    ids = await record_notification(db, notification_id, kind, elevator, composer)
     await hand_to_worker(db, notification_id, ids)
     return ids
+
+
+async def record_new_report(db, report, elevator, *, key, base_url):
+    """Record the notification of a report just stored, its deliveries taken for sending here; return them.
+
+    The portal answers the reporter, then sends them (send_new_report). A process that dies
+    first leaves them pending: the worker's sweep of lost deliveries asks for their job.
+    """
+    kind = notification_kind(report)
+    notification_id, composer = _notification(report, kind, elevator, key, base_url)
+    docs = delivery_docs(notification_id, kind, await resolve(db, kind, elevator), composer, utcnow())
+    if not docs:
+        log.warning("%s %s: nobody to tell", kind, notification_id)
+    return await record_taken(db, docs)
+
+
+async def send_new_report(db, report, docs, notifier):
+    """Send a new report's deliveries at once, then ask for its page; what did not go is handed to the worker.
+
+    A temporary failure is retried, and a refusal made known (delivery_failed), by the
+    notification's deliver job, as for every other notification.
+    """
+    try:
+        results = await send_taken(db, docs, notifier)
+        if any(outcome != "sent" for outcome in results.values()):
+            await hand_to_worker(db, docs[0]["notification_id"], [d["_id"] for d in docs])
+    finally:
+        await ask_for_page(db, report["elevator_id"])  # after the messages: the page may wait a moment
 
 
 async def take_action(db, report_id, action, note="", now=None):

@@ -10,6 +10,8 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from core import clock, jobs
+from core.store import page_revisions as revision_store
 from core.store import photos as photo_store
 from core.store import reports as report_store
 
@@ -159,10 +161,21 @@ async def page_changed(db, elevator_id):
     await inputs_changed(db, [elevator_id])
 
 
-async def save_report(db, report):
-    """Store a new report."""
+async def page_owed(db, elevator_id):
+    """Note that an elevator's page is out of date (the first half of page_changed: the sweep finds it)."""
+    await revision_store.bump_revisions(db, [elevator_id], clock.now())
+
+
+async def ask_for_page(db, elevator_id):
+    """Ask for an elevator's page to be rebuilt now (the second half of page_changed, after page_owed)."""
+    from core.page_writer import page_jobs  # the page writer reads this module's summaries
+    await jobs.enqueue_many(db, page_jobs([elevator_id]))
+
+
+async def save_report(db, report, ask_for_page_now=True):
+    """Store a new report and note its page out of date; the page is asked for now unless the caller asks later."""
     await report_store.insert_report(db, report)
-    await page_changed(db, report["elevator_id"])
+    await (page_changed if ask_for_page_now else page_owed)(db, report["elevator_id"])
     return report
 
 
@@ -212,12 +225,12 @@ async def find_same_fault(db, elevator_id, category, now=None):
     return next((r for r in found if r["category"] == category), None)
 
 
-async def submit(db, kind, elevator, values, photos=(), now=None):
-    """Store a passenger's photos and their new report; return the report."""
+async def submit(db, kind, elevator, values, photos=(), now=None, ask_for_page_now=True):
+    """Store a passenger's photos and their new report; return the report (see save_report for the page)."""
     report = new_report(kind, elevator, values, now=now)
     for photo in photos:
         report["photo_ids"].append(await photo_store.insert_photo(db, photo, report["_id"], public=kind == "fault"))
-    return await save_report(db, report)
+    return await save_report(db, report, ask_for_page_now)
 
 
 async def add_metoo(db, elevator_id, report_id, comment, now=None):

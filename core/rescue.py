@@ -87,17 +87,18 @@ def _fresh(elevator, now):
     return {"_id": secrets.token_hex(12), "token": secrets.token_urlsafe(18), "elevator_id": elevator["_id"],
             "firm_id": elevator.get("firm_id"), "unit_id": elevator.get("unit_id"), "state": "received",
             "place": " ".join(filter(None, (elevator.get("address"), elevator.get("building")))),
-            "open": True, "created_at": now, "dispatched_at": None, "accepted_at": None, "accepted_by": None,
+            "open": True, "created_at": now, "accepted_at": None, "accepted_by": None,
             "arrived_at": None, "released_at": None, "closed_at": None, "cause": None, "over_target": False,
             "escalations": []}
 
 
 async def call(db, elevator, key, answers, flags):
-    """Store a caller's call durably and return (call, opened): a repeat finds it, a second caller joins it."""
+    """Store a caller's call durably and return (call, opened): a repeat finds it, a second caller joins it.
+
+    The key is unique across calls, so a first tap is one write; only a write refused for a
+    duplicate key (a repeat, or another first tap at the same moment) looks the key up.
+    """
     for _attempt in range(5):
-        found = await store.find_by_caller_key(db, key)
-        if found is not None:
-            return found, False
         now = clock.now()
         caller = {"key": key, "at": now, **answers, "flags": flags}
         merged = {"$max": {"people": answers["people"] or 0}}
@@ -106,6 +107,9 @@ async def call(db, elevator, key, answers, flags):
         joined = await store.join_or_open(db, elevator["_id"], caller, _fresh(elevator, now), merged)
         if joined is not None:
             return joined, joined["callers"][0]["key"] == key
+        found = await store.find_by_caller_key(db, key)
+        if found is not None:
+            return found, False
     raise RuntimeError(f"could not store a rescue call for {elevator['_id']}")
 
 

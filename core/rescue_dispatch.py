@@ -1,9 +1,12 @@
 """Telling people of a rescue call at once, and escalating it on the durable worker's clock.
 
-`dispatch` records every first message of a call (the elevator's technicians in the bot,
-with Accept; the firm's and the using unit's `rescue` contacts) and the call's timed steps
-as jobs: escalation to the firm's on-duty technicians and managers, then to the regulator,
-then the arrival target. Every part is idempotent (delivery ids and job keys are derived
+When a call opens, the portal asks in one write for its jobs (`call_jobs`): the dispatch's
+fallback, the timed steps (escalation to the firm's on-duty technicians and managers, then
+to the regulator, then the arrival target) and its figures. Then `dispatch_now` records
+every first message of the call (the elevator's technicians in the bot, with Accept; the
+firm's and the using unit's `rescue` contacts), already taken for sending, and sends them.
+The fallback job (`dispatch`, FALLBACK later) finds them sent, or records and hands to the
+worker what is missing. Every part is idempotent (delivery ids and job keys are derived
 from the call), so the portal's immediate run, the fallback job and the sweep may overlap.
 """
 
@@ -13,7 +16,7 @@ import logging
 
 from core import clock, jobs
 from core.notify.compose import compose
-from core.notify.deliveries import deliver_job, deliver_many, delivery_docs
+from core.notify.deliveries import deliver_job, delivery_docs, record_and_send
 from core.notify.message import Recipient
 from core.notify.routing import Addressee, resolve
 from core.store import deliveries as delivery_store
@@ -36,7 +39,10 @@ YES, NO = _("Yes"), _("No")
 DISPATCH, STEP = "rescue_dispatch", "rescue_step"
 # The portal sends the first messages itself; these jobs only catch what it could not finish.
 FALLBACK = datetime.timedelta(seconds=30)
+# The sweep asks again for the fallback of calls still `received` this long after they began
+# (a process killed between storing the call and asking for its jobs), up to SWEEP_WITHIN.
 SWEEP_AFTER = datetime.timedelta(minutes=2)
+SWEEP_WITHIN = datetime.timedelta(hours=1)
 
 
 def step_times(rescue, config):
@@ -67,19 +73,18 @@ def _status_link(rescue, base_url):
 
 
 async def technician_addressees(db, firm_id, person_ids):
-    """Return the bot chats of these people of a firm, as addressees."""
+    """Return the bot chats of these people of a firm, as addressees (chats remembered a few seconds)."""
     if not person_ids:
         return []
-    accounts = await people_store.find_accounts_of(db, person_ids)
+    accounts = await people_store.find_accounts_of_cached(db, person_ids)
     return [Addressee(firm_id, "technician", False, Recipient("telegram", str(a["_id"]), a.get("lang") or "zh_Hans"))
             for a in sorted(accounts, key=lambda a: a["_id"])]
 
 
-async def _record(db, rescue, elevator, kind, notification_id, technicians, base_url):
-    """Record one notification of a call in one write: technicians with Accept, then the routed contacts.
+async def _compose(db, rescue, elevator, kind, notification_id, technicians, base_url):
+    """Return the delivery documents of one notification of a call: technicians with Accept, then the routed contacts.
 
     technicians is an awaitable of their addressees, read side by side with the routing's.
-    Return the delivery documents.
     """
     told, links = facts(rescue, elevator), _status_link(rescue, base_url)
     accept = [(ACCEPT, f"ra:{rescue['_id']}")]
@@ -96,6 +101,12 @@ async def _record(db, rescue, elevator, kind, notification_id, technicians, base
     docs += delivery_docs(notification_id, kind, contacts, plain, now, len(docs))
     if not docs:
         log.warning("%s %s: nobody to tell", kind, notification_id)
+    return docs
+
+
+async def _record(db, rescue, elevator, kind, notification_id, technicians, base_url):
+    """Record one notification of a call in one write; return the delivery documents."""
+    docs = await _compose(db, rescue, elevator, kind, notification_id, technicians, base_url)
     await delivery_store.insert_deliveries(db, docs)
     return docs
 
@@ -105,51 +116,39 @@ def deliver_jobs(notification_id, docs, due):
     return [deliver_job(notification_id, [d["_id"] for d in docs], due)] if docs else []
 
 
-async def dispatch(db, config, rescue_id, rescue=None, elevator=None, notifier=None):
-    """Record a call's first messages and its timed steps; return the delivery documents (none when nothing to do).
-
-    The portal passes the call and the elevator it has just read, and its notifier: the
-    messages then go out as soon as they are written down, while the jobs are asked for
-    (their deliver job is due FALLBACK later, a net). The worker reads the call and sends
-    nothing itself: the deliver job does.
-    """
-    rescue = rescue or await store.find_rescue(db, rescue_id)
-    if rescue is None or not rescue["open"] or rescue.get("dispatched_at"):
-        return []
-    elevator = elevator or await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
-    technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
-    notification_id = dispatch_notification(rescue)
-    docs = await _record(db, rescue, elevator, "rescue", notification_id, technicians, config.public_url)
-    due = clock.now() + (FALLBACK if notifier is not None else datetime.timedelta(0))
-    asked = _ask_for_jobs(db, config, rescue, deliver_jobs(notification_id, docs, due))
-    if notifier is None:
-        await asked
-    else:
-        await asyncio.gather(asked, send_now(db, docs, notifier))
-    return docs
+def dispatch_key(rescue_id):
+    """Return the job key of a call's dispatch fallback (asked once)."""
+    return f"rescue:{rescue_id}:dispatch"
 
 
-async def _ask_for_jobs(db, config, rescue, delivering):
-    """Ask for a call's deliver job, timed steps and figures in one write, then mark it dispatched."""
+def call_jobs(rescue, config, fallback=True):
+    """Return the jobs a call asks for when it opens: the dispatch fallback, its timed steps and its figures."""
     rescue_id = rescue["_id"]
-    steps = [jobs.job(STEP, {"rescue_id": rescue_id, "step": s}, key=step_key(rescue_id, s), due=at)
-             for s, at in step_times(rescue, config).items()]
-    figures = jobs.job("rescue_figures", {"rescue_id": rescue_id}, key=f"rescue:{rescue_id}:figures:call")
-    await jobs.enqueue_many(db, delivering + steps + [figures], once=True)
-    await store.advance(db, rescue_id, {"dispatched_at": None}, {"dispatched_at": clock.now()})
+    asked = [jobs.job(DISPATCH, {"rescue_id": rescue_id}, key=dispatch_key(rescue_id),
+                      due=clock.now() + FALLBACK)] if fallback else []
+    asked += [jobs.job(STEP, {"rescue_id": rescue_id, "step": s}, key=step_key(rescue_id, s), due=at)
+              for s, at in step_times(rescue, config).items()]
+    asked.append(jobs.job("rescue_figures", {"rescue_id": rescue_id}, key=f"rescue:{rescue_id}:figures:call"))
+    return asked
 
 
-async def send_now(db, docs, notifier):
-    """Send just-recorded deliveries at once, side by side; a failure stays recorded for their job to retry.
+async def ask_for_call_jobs(db, config, rescue):
+    """Ask for a just-opened call's jobs in one write, before the caller is answered."""
+    await jobs.enqueue_many(db, call_jobs(rescue, config), once=True)
 
-    Return {delivery id: "sent", "failed", ... or the temporary TransportError}.
+
+async def dispatch_now(db, config, rescue, elevator, notifier):
+    """Record a just-opened call's first messages, taken for sending, and send them at once, side by side.
+
+    Return {delivery id: outcome}; a failure stays recorded for the fallback job to hand on.
     """
-    if not docs:
-        return {}
+    technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
     try:
-        results = await deliver_many(db, [d["_id"] for d in docs], notifier, docs=docs)
-    except Exception as exc:  # the database went away meanwhile: the deliver job sends them
-        log.warning("rescue deliveries of %s not sent yet: %s", docs[0]["notification_id"], exc)
+        docs = await _compose(db, rescue, elevator, "rescue", dispatch_notification(rescue), technicians,
+                              config.public_url)
+        results = await record_and_send(db, docs, notifier)
+    except Exception as exc:  # the database went away meanwhile: the fallback job dispatches the call
+        log.warning("rescue call %s not dispatched yet: %s", rescue["_id"], exc)
         return {}
     for delivery_id, result in results.items():
         if isinstance(result, Exception):
@@ -157,12 +156,23 @@ async def send_now(db, docs, notifier):
     return results
 
 
-async def dispatch_now(db, config, rescue, elevator, notifier):
-    """Dispatch a call that was just opened and send its first messages at once."""
-    await dispatch(db, config, rescue["_id"], rescue, elevator, notifier)
+async def dispatch(db, config, rescue_id):
+    """Make sure a call's first messages are recorded and on their way; return the deliveries recorded here.
 
-
-def fallback_job(rescue_id):
-    """Return the job that dispatches a call if the portal could not (due FALLBACK later)."""
-    return jobs.job(DISPATCH, {"rescue_id": rescue_id}, key=f"rescue:{rescue_id}:dispatch",
-                    due=clock.now() + FALLBACK)
+    The worker's fallback: when the portal sent every first message it reads them and stops;
+    otherwise it records what is missing and asks for their deliver job (due now) with the
+    call's other jobs (asked once: those the portal asked for are left as they are).
+    """
+    notification_id = dispatch_notification({"_id": rescue_id})
+    recorded = await delivery_store.find_deliveries(db, notification_id)
+    if recorded and all(d["state"] != "pending" for d in recorded):
+        return []  # the usual case, in one read: the portal sent them all
+    rescue = await store.find_rescue(db, rescue_id)
+    if rescue is None or not rescue["open"]:
+        return []
+    elevator = await elevator_store.find_elevator(db, rescue["elevator_id"]) or {"_id": rescue["elevator_id"]}
+    technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
+    docs = await _record(db, rescue, elevator, "rescue", notification_id, technicians, config.public_url)
+    await jobs.enqueue_many(db, deliver_jobs(notification_id, docs, clock.now()) +
+                            call_jobs(rescue, config, fallback=False), once=True)
+    return docs

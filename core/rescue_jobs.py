@@ -7,8 +7,8 @@ runs it once. A step first records its messages (idempotent), then itself on the
 
 from core import clock, jobs, rescue_figures
 from core.grading import grade_jobs
-from core.rescue_dispatch import DISPATCH, STEP, SWEEP_AFTER, _record, deliver_jobs, dispatch, \
-    technician_addressees
+from core.rescue_dispatch import DISPATCH, STEP, SWEEP_AFTER, SWEEP_WITHIN, _record, deliver_jobs, dispatch, \
+    dispatch_key, technician_addressees
 from core.store import elevators as elevator_store
 from core.store import rescues as store
 from core.worker import handler, sweep
@@ -84,9 +84,14 @@ async def run_figures(db, config, payload):
 
 @sweep
 async def dispatch_left_behind(db, config):
-    """Ask again for the dispatch of calls still undispatched after SWEEP_AFTER (a crash right after storing)."""
-    left = await store.find_undispatched(db, clock.now() - SWEEP_AFTER)
-    waiting = [r for r in left if not r.get("dispatched_at")]
-    await jobs.enqueue_many(db, [jobs.job(DISPATCH, {"rescue_id": r["_id"]}, key=f"rescue:{r['_id']}:dispatch")
-                                 for r in waiting], once=True)
-    return len(waiting)
+    """Ask again, once, for the dispatch fallback of calls still `received` after SWEEP_AFTER.
+
+    A process killed between storing a call and asking for its jobs left none; for every
+    other call the job exists (pending, or done and kept LIFTWATCH_JOB_KEEP_DONE_HOURS) and
+    asking once changes nothing. Calls older than SWEEP_WITHIN are left: theirs ran long ago.
+    """
+    now = clock.now()
+    left = await store.find_received_between(db, now - SWEEP_WITHIN, now - SWEEP_AFTER)
+    await jobs.enqueue_many(db, [jobs.job(DISPATCH, {"rescue_id": r["_id"]}, key=dispatch_key(r["_id"]))
+                                 for r in left], once=True)
+    return len(left)

@@ -2,7 +2,7 @@
 
 from quart import Blueprint, abort, current_app, redirect, render_template, request
 
-from core import followup, reports
+from core import followup, report_jobs, reports
 from core.codes import InvalidCode
 from core.public import NotFound, elevator_view, find_elevator
 from core.store import elevators as elevator_store
@@ -69,8 +69,9 @@ async def submit_report(code, kind):
         same = await reports.find_same_fault(db, elevator["_id"], form.values["category"])
         if same:
             return await _form_page("fault", await _view(code), form.values, {}, 200, same=same)
-    report = await reports.submit(db, kind, elevator, form.values, photos)
-    await followup.notify_report(db, report, reports.notification_kind(report), elevator=elevator, **_signing())
+    report = await reports.submit(db, kind, elevator, form.values, photos, ask_for_page_now=False)
+    docs = await followup.record_new_report(db, report, elevator, **_signing())  # durable before the answer
+    current_app.add_background_task(followup.send_new_report, db, report, docs, await report_jobs.shared_notifier())
     return redirect(f"/r/{report['token']}?sent=1", 303)
 
 

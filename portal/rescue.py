@@ -5,7 +5,7 @@ import json
 
 from quart import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from core import clock, guard, jobs, rescue, rescue_board, rescue_dispatch
+from core import clock, guard, rescue, rescue_board, rescue_dispatch
 from core.codes import InvalidCode, normalise_code
 from core.i18n import translations
 from core.public import NotFound, elevator_view
@@ -76,7 +76,7 @@ async def take_call(code):
     db = current_app.store.db
     call, opened = await rescue.call(db, elevator, rescue.caller_key(raw), answers, flags)
     if opened:
-        await jobs.enqueue_many(db, [rescue_dispatch.fallback_job(call["_id"])], once=True)
+        await rescue_dispatch.ask_for_call_jobs(db, _config(), call)  # durable before the caller is answered
         current_app.add_background_task(rescue_dispatch.dispatch_now, db, _config(), call, elevator,
                                         current_app.notifier)
     return redirect(f"/rescue/{call['token']}", 303)

@@ -64,7 +64,9 @@ async def resolve(db, kind, elevator=None):
     routes = ROUTES[kind]
     org_ids = await _party_orgs(db, elevator, {r.party for r in routes})
     wanted = {r.kind or kind for r in routes} | {FALLBACK}
-    contacts = await contact_store.find_contacts_of_kinds(db, set(org_ids.values()), wanted)
+    # All of an organisation's contacts, remembered for a few seconds: a burst reads them once.
+    contacts = [c for c in await contact_store.find_contacts_of_orgs(db, list(dict.fromkeys(org_ids.values())))
+                if c["kind"] in wanted]
     found, seen = [], set()
     for route in routes:
         org_id = org_ids.get(route.party)

@@ -9,14 +9,24 @@ DUPLICATE_KEY = 11000
 
 
 async def insert_deliveries(db, docs):
-    """Insert deliveries; those already recorded (same _id) are left as they are."""
+    """Insert deliveries; those already recorded (same _id) are left as they are. Return the ids inserted."""
     if not docs:
-        return
+        return set()
     try:
         await db.deliveries.insert_many(docs, ordered=False)
     except BulkWriteError as exc:
         if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]):
             raise
+        refused = {e["index"] for e in exc.details["writeErrors"]}
+        return {doc["_id"] for n, doc in enumerate(docs) if n not in refused}
+    return {doc["_id"] for doc in docs}
+
+
+def leased(docs, now, lease_seconds, token):
+    """Return delivery documents as taken for sending by the writer (insert them to record and claim at once)."""
+    lease = {"lease_until": now + datetime.timedelta(seconds=lease_seconds), "lease_token": token,
+             "last_attempt_at": now, "attempts": 1}
+    return [{**doc, **lease} for doc in docs]
 
 
 async def find_delivery(db, delivery_id):
@@ -38,19 +48,13 @@ async def claim_delivery(db, delivery_id, now, lease_seconds):
     return await db.deliveries.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
 
 
-async def claim_deliveries(db, delivery_ids, now, lease_seconds, token, known=None):
-    """Take those of some deliveries that are pending and not held, in two round trips; return them.
-
-    known: the deliveries' documents as the caller has them (just recorded); when every one
-    was taken, they are returned without reading them back (one round trip).
-    """
+async def claim_deliveries(db, delivery_ids, now, lease_seconds, token):
+    """Take those of some deliveries that are pending and not held, in two round trips; return them."""
     query = {"_id": {"$in": list(delivery_ids)}, "state": "pending",
              "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
     update = {"$set": {"lease_until": now + datetime.timedelta(seconds=lease_seconds), "lease_token": token,
                        "last_attempt_at": now}, "$inc": {"attempts": 1}}
-    taken, wanted = await db.deliveries.update_many(query, update), set(delivery_ids)
-    if known is not None and taken.modified_count == len(wanted):
-        return [doc for doc in known if doc["_id"] in wanted]
+    await db.deliveries.update_many(query, update)
     return await db.deliveries.find({"_id": {"$in": list(delivery_ids)}, "lease_token": token}).to_list(None)
 
 

@@ -75,13 +75,14 @@ INDEXES = {
     "location_requests": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     "work_photos": [IndexModel([("firm_id", ASCENDING)], name="firm")],
     # Rescue calls (core/rescue.py): `slot` is unique, so an elevator has one open call and
-    # simultaneous first taps join it; the status page finds a call by token; a repeated tap
-    # finds its call by the caller's idempotency key; the dispatch sweep reads calls still
+    # simultaneous first taps join it; the status page finds a call by token; a caller's
+    # idempotency key is unique across calls, so a repeated tap cannot join or open a call
+    # (it fails with a duplicate key, and only then is its call looked up by the key); the dispatch sweep reads calls still
     # `received`; the dispatch board a firm's open calls; the bot a technician's accepted call;
     # the regulator's digest the calls over the arrival target by the day they began.
     "rescues": [IndexModel([("slot", ASCENDING)], unique=True, name="slot_unique"),
                 IndexModel([("token", ASCENDING)], unique=True, name="token"),
-                IndexModel([("callers.key", ASCENDING)], name="caller_key"),
+                IndexModel([("callers.key", ASCENDING)], unique=True, name="caller_key_unique"),
                 IndexModel([("state", ASCENDING), ("created_at", ASCENDING)], name="state_created"),
                 IndexModel([("firm_id", ASCENDING), ("open", ASCENDING), ("created_at", ASCENDING)],
                            name="firm_open"),
@@ -96,7 +97,7 @@ INDEXES = {
 
 _ELEVATORS, _RECORDS, _REPORTS = "core.store.elevators.", "core.store.records.", "core.store.reports."
 _JOBS, _VISITS, _RESCUES = "core.store.jobs.", "core.store.visits.", "core.store.rescues."
-_CONTACTS = ("core.store.contacts.find_contacts", "core.store.contacts.find_contacts_of_kinds",
+_CONTACTS = ("core.store.contacts.find_contacts", "core.store.contacts.find_contacts_of_orgs",
              "core.store.contacts.upsert_contact", "core.store.contacts.upsert_contacts",
              "core.store.contacts.delete_contacts")
 _TTL = "the server's expiry of old documents (TTL)"
@@ -150,8 +151,8 @@ SERVES = {
     ("people", "org"): ("core.store.technicians.find_officer_accounts", _RESCUES + "find_firm_people"),
     ("rescues", "slot_unique"): (_RESCUES + "join_or_open",),
     ("rescues", "token"): (_RESCUES + "find_by_token",),
-    ("rescues", "caller_key"): (_RESCUES + "find_by_caller_key",),
-    ("rescues", "state_created"): (_RESCUES + "find_undispatched",),
+    ("rescues", "caller_key_unique"): (_RESCUES + "find_by_caller_key",),
+    ("rescues", "state_created"): (_RESCUES + "find_received_between",),
     ("rescues", "firm_open"): (_RESCUES + "find_open_for_firm",),
     ("rescues", "accepted_by"): (_RESCUES + "find_open_accepted_by",),
     ("rescues", "over_target"): (_RESCUES + "find_over_target",),
@@ -166,7 +167,16 @@ FULL_SCANS = {
                                               "(MongoDB answers it from the _id index, DISTINCT_SCAN)",
 }
 
+# Indexes an earlier version created and this one replaced: dropped before the new ones are made
+# (MongoDB refuses a second index on the same keys under another name).
+RETIRED = {"rescues": ("caller_key",)}
+
+
 async def ensure_indexes(db):
-    """Create every index the application relies on; existing ones are left alone."""
+    """Create every index the application relies on, after dropping retired ones; existing ones are left alone."""
+    for collection, names in RETIRED.items():
+        held = {index["name"] async for index in await db[collection].list_indexes()}
+        for name in set(names) & held:
+            await db[collection].drop_index(name)
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)

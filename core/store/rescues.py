@@ -17,7 +17,8 @@ async def find_by_caller_key(db, key):
 async def join_or_open(db, elevator_id, caller, fresh, merged):
     """Add a caller to the elevator's open call, opening it from fresh when none is open.
 
-    Return the call, or None when another request opened it at the same moment (ask again).
+    Return the call, or None on a duplicate key: another request opened the call at the same
+    moment (ask again), or the caller's key is already in a call (a repeat: find it by the key).
     merged holds the caller's answers folded into the call ($max of people, $addToSet of phones...).
     """
     try:
@@ -48,9 +49,10 @@ async def advance(db, rescue_id, expected, changes, push=None):
                                                 return_document=ReturnDocument.AFTER)
 
 
-async def find_undispatched(db, before, limit=100):
-    """Return calls still `received` (never dispatched) since before a time, for the sweep."""
-    cursor = db.rescues.find({"state": "received", "created_at": {"$lt": before}}).sort("created_at", ASCENDING)
+async def find_received_between(db, since, before, limit=100):
+    """Return the ids of calls still `received` (nobody accepted) that began in [since, before), for the sweep."""
+    query = {"state": "received", "created_at": {"$gte": since, "$lt": before}}
+    cursor = db.rescues.find(query, {"_id": 1}).sort("created_at", ASCENDING)
     return await cursor.limit(limit).to_list(None)
 
 

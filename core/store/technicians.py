@@ -2,6 +2,8 @@
 
 from pymongo.errors import DuplicateKeyError
 
+from core.store import cache
+
 
 async def insert_person(db, person):
     """Insert a new person; return False when the id or the phone is taken."""
@@ -58,6 +60,7 @@ async def link_account(db, telegram_user_id, person_id, lang):
     """Link a Telegram account to a person (an account serves one person)."""
     await db.telegram_accounts.replace_one(
         {"_id": telegram_user_id}, {"_id": telegram_user_id, "person_id": person_id, "lang": lang}, upsert=True)
+    cache.forget(db, "telegram_accounts")
 
 
 async def find_account(db, telegram_user_id):
@@ -68,6 +71,7 @@ async def find_account(db, telegram_user_id):
 async def set_account_lang(db, telegram_user_id, lang):
     """Store the language a Telegram user chose."""
     await db.telegram_accounts.update_one({"_id": telegram_user_id}, {"$set": {"lang": lang}})
+    cache.forget(db, "telegram_accounts")
 
 
 async def record_update(db, update_id, now):
@@ -92,3 +96,15 @@ async def find_accounts_of(db, person_ids):
     if not person_ids:
         return []
     return await db.telegram_accounts.find({"person_id": {"$in": list(person_ids)}}).to_list(None)
+
+
+async def find_accounts_of_cached(db, person_ids):
+    """Return the linked Telegram accounts of some people, remembered for a few seconds (core/store/cache.py)."""
+    found, missing = cache.get_many(db, "telegram_accounts", person_ids)
+    if missing:
+        read = {person_id: [] for person_id in missing}
+        for account in await find_accounts_of(db, missing):
+            read[account["person_id"]].append(account)
+        cache.put_many(db, "telegram_accounts", read)
+        found.update(read)
+    return [a for person_id in dict.fromkeys(person_ids) for a in found[person_id]]

@@ -9,7 +9,7 @@ from core import clock, report_jobs
 from core.notify.contacts import add_contact
 from core.notify.message import TransportError
 from core.reports import new_report, save_report
-from core.followup import notify_report
+from core.followup import notify_report, record_new_report, send_new_report
 from core.worker import Worker
 from tests.standins.smtp import SMTPStandin
 
@@ -129,6 +129,46 @@ async def test_it_delivers_what_a_process_recorded_and_died_before_asking_for(st
         clock.advance(minutes=3)
         await runner.sweep()
         await runner.sweep()  # asked once, however often the sweep runs
+        assert await runner.drain(kinds=("deliver",)) == 1
+        await report_jobs.close_notifier()
+    assert [rcpt for _, rcpt, _ in smtp.received] == [["duty@f1.example.com"]]
+
+
+async def _new_fault(db):
+    await db.firms.insert_one({"_id": "F1", "name": "示例电梯"})
+    await add_contact(db, "F1", "fault", "email", "duty@f1.example.com", "zh_Hans")
+    report = await save_report(db, new_report("fault", ELEVATOR, {"category": "doors", "description": "门坏了"}),
+                               ask_for_page_now=False)
+    return report, await record_new_report(db, report, ELEVATOR, key=b"k" * 32, base_url="http://x")
+
+
+async def test_it_sends_a_new_report_at_once_and_hands_a_failure_to_the_worker(store, config, monkeypatch):
+    db = store.db
+    report, docs = await _new_fault(db)
+    assert [(d["state"], d["attempts"]) for d in await db.deliveries.find({}).to_list(None)] == [("pending", 1)]
+    with SMTPStandin() as smtp:
+        _use_smtp(monkeypatch, smtp.port + 1)  # nobody listens there: SMTP is down
+        await send_new_report(db, report, docs, await report_jobs.shared_notifier())
+        await report_jobs.close_notifier()
+        assert await db.deliveries.count_documents({"state": "pending", "fail_count": 1}) == 1
+        assert await db.jobs.count_documents({"kind": "page"}) == 1  # asked after the messages
+        _use_smtp(monkeypatch, smtp.port)
+        assert await Worker(db, config).drain(kinds=("deliver",)) == 1
+        await send_new_report(db, report, [], await report_jobs.shared_notifier())  # nothing twice
+        await report_jobs.close_notifier()
+    assert [rcpt for _, rcpt, _ in smtp.received] == [["duty@f1.example.com"]]
+    assert await db.deliveries.count_documents({"state": "sent"}) == 1
+
+
+async def test_it_delivers_a_new_report_whose_process_died_before_sending(store, config, monkeypatch):
+    db = store.db
+    await _new_fault(db)  # ...and the process was killed here, before sending
+    clock.set_time(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=3))
+    await db.deliveries.update_many({}, {"$set": {"lease_until": None}})  # its lease ran out meanwhile
+    runner = Worker(db, config)
+    with SMTPStandin() as smtp:
+        _use_smtp(monkeypatch, smtp.port)
+        await runner.sweep()
         assert await runner.drain(kinds=("deliver",)) == 1
         await report_jobs.close_notifier()
     assert [rcpt for _, rcpt, _ in smtp.received] == [["duty@f1.example.com"]]

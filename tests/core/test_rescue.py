@@ -78,6 +78,12 @@ async def channels(monkeypatch):
         await report_jobs.close_notifier()
 
 
+async def dispatched(db, config, call, elevator, notifier):
+    """Do what the portal does for a call it opened: ask for its jobs, then send its first messages."""
+    await rescue_dispatch.ask_for_call_jobs(db, config, call)
+    return await rescue_dispatch.dispatch_now(db, config, call, elevator, notifier)
+
+
 def accept_buttons(telegram, chat):
     """Return the callback data of the Accept buttons a chat received."""
     return [row[0]["callback_data"] for m in telegram.replies(chat) if m["reply_markup"]
@@ -94,7 +100,7 @@ async def test_it_tells_the_technician_the_firm_and_the_unit_at_once(store, conf
         async with await Notifier.open(settings) as robots:
             call, opened = await rescue.call(store.db, elevator, rescue.new_key(),
                                              {"people": 2, "hurt": True, "phone": None}, [])
-            await rescue_dispatch.dispatch_now(store.db, config, call, elevator, robots)
+            await dispatched(store.db, config, call, elevator, robots)
         assert len(dingtalk.messages) == 1 and len(wecom.messages) == 1
         assert "2" in wecom.messages[0]["markdown"]["content"]
     assert opened and accept_buttons(telegram, TECH_CHAT) == [f"ra:{call['_id']}"]
@@ -110,7 +116,7 @@ async def test_it_escalates_at_the_right_moments_on_the_clock(store, config, cha
     clock.set_time(START)
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
+    await dispatched(store.db, config, call, elevator, notifier)
     worker = Worker(store.db, config)
     clock.set_time(START + datetime.timedelta(minutes=4, seconds=59))
     await worker.drain()
@@ -143,11 +149,28 @@ async def test_it_escalates_no_further_once_accepted(store, config, channels):
     clock.set_time(START)
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
+    await dispatched(store.db, config, call, elevator, notifier)
     await rescue_steps.accept(store.db, call["_id"], factories.technician())
     clock.set_time(START + datetime.timedelta(minutes=11))
     await Worker(store.db, config).drain()
     assert (await store.db.rescues.find_one())["escalations"] == [] and not accept_buttons(telegram, OTHER_CHAT)
+
+
+async def test_it_finds_a_closed_call_again_by_its_callers_key_instead_of_opening_one(store, config):
+    [elevator] = await load(store.db)
+    key, empty = rescue.new_key(), {"people": None, "hurt": None, "phone": None}
+    call, _ = await rescue.call(store.db, elevator, key, empty, [])
+    taker = factories.technician()
+    await rescue_steps.accept(store.db, call["_id"], taker)
+    await store.db.rescues.update_one({"_id": call["_id"]}, {"$set": {"state": "released"}})
+    await rescue_steps.close(store.db, await rescue.find_by_token(store.db, call["token"]), "door_fault")
+    again, reopened = await rescue.call(store.db, elevator, key, empty, [])  # the first caller's reload
+    assert not reopened and again["_id"] == call["_id"] and await store.db.rescues.count_documents({}) == 1
+    other, opened = await rescue.call(store.db, elevator, rescue.new_key(), empty, [])  # a new call opens
+    again, reopened = await rescue.call(store.db, elevator, key, empty, [])  # reloaded again: it does not join
+    assert opened and other["_id"] != call["_id"] and not reopened and again["_id"] == call["_id"]
+    assert await store.db.rescues.count_documents({}) == 2
+    assert len((await store.db.rescues.find_one({"_id": other["_id"]}))["callers"]) == 1
 
 
 async def test_it_gives_two_accepts_at_once_one_winner(store, config):
@@ -171,7 +194,7 @@ async def test_it_stores_and_notifies_200_simultaneous_calls_once_each(store, co
     async def one(elevator, key):
         call, opened = await rescue.call(store.db, elevator, key, empty, [])
         if opened:
-            await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
+            await dispatched(store.db, config, call, elevator, notifier)
         return call["_id"]
 
     first = await asyncio.gather(*(one(e, k) for e, k in zip(elevators, keys)))
@@ -182,23 +205,59 @@ async def test_it_stores_and_notifies_200_simultaneous_calls_once_each(store, co
     assert await store.db.deliveries.count_documents({"state": "sent"}) == 600
 
 
-async def test_it_keeps_one_deliver_job_of_the_first_messages_as_their_fallback(store, config, channels):
+async def test_it_keeps_a_dispatch_fallback_that_finds_the_first_messages_sent(store, config, channels):
     smtp, telegram, notifier = channels
     clock.set_time(START)
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
-    await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
-    [job] = await store.db.jobs.find({"kind": "deliver"}).to_list(None)
+    await dispatched(store.db, config, call, elevator, notifier)
+    [job] = await store.db.jobs.find({"kind": rescue_dispatch.DISPATCH}).to_list(None)
     docs = await store.db.deliveries.find({}).sort("seq", 1).to_list(None)
-    assert job["payload"]["delivery_ids"] == [d["_id"] for d in docs] and len(docs) == 3
     assert job["due"] == START + rescue_dispatch.FALLBACK and [d["seq"] for d in docs] == [0, 1, 2]
     assert [d["channel"] for d in docs] == ["telegram", "email", "email"] and {d["state"] for d in docs} == {"sent"}
+    assert {d["attempts"] for d in docs} == {1}
     clock.set_time(START + rescue_dispatch.FALLBACK)
     try:
-        await Worker(store.db, config).drain(kinds=["deliver"])  # the fallback finds them sent: nothing twice
+        await Worker(store.db, config).drain()  # the fallback finds them sent: nothing twice, no deliver job
     finally:
         await report_jobs.close_notifier()
     assert len(accept_buttons(telegram, TECH_CHAT)) == 1 and len(smtp.received) == 2
+    assert await store.db.jobs.count_documents({"kind": "deliver"}) == 0
+
+
+async def test_it_dispatches_from_the_fallback_when_the_portal_died_after_answering(store, config, channels):
+    smtp, telegram, _notifier = channels
+    clock.set_time(START)
+    [elevator] = await load(store.db)
+    call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
+    await rescue_dispatch.ask_for_call_jobs(store.db, config, call)  # ...and the process was killed here
+    worker = Worker(store.db, config)
+    try:
+        clock.set_time(START + rescue_dispatch.FALLBACK)
+        await worker.drain()
+        await worker.drain()  # a second run of everything due sends nothing twice
+    finally:
+        await report_jobs.close_notifier()
+    assert len(accept_buttons(telegram, TECH_CHAT)) == 1 and len(smtp.received) == 2
+    assert await store.db.deliveries.count_documents({"state": "sent"}) == 3
+
+
+async def test_it_sweeps_up_a_call_whose_jobs_were_never_asked_for(store, config, channels):
+    smtp, telegram, _notifier = channels
+    clock.set_time(START)
+    [elevator] = await load(store.db)
+    call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
+    worker = Worker(store.db, config)  # the process was killed before asking for the call's jobs
+    try:
+        clock.set_time(START + rescue_dispatch.SWEEP_AFTER + datetime.timedelta(seconds=1))
+        await worker.sweep()
+        await worker.drain()
+        await worker.sweep()  # asked once: the sweep again finds the job and adds nothing
+        assert await worker.drain() == 0
+    finally:
+        await report_jobs.close_notifier()
+    assert len(accept_buttons(telegram, TECH_CHAT)) == 1 and len(smtp.received) == 2
+    assert await store.db.jobs.count_documents({"kind": rescue_dispatch.STEP}) == 3
 
 
 async def test_it_delivers_after_smtp_and_the_bot_api_come_back(store, config, monkeypatch):
@@ -211,13 +270,13 @@ async def test_it_delivers_after_smtp_and_the_bot_api_come_back(store, config, m
         async with await Notifier.open(NotifySettings.from_env()) as notifier:
             call, _ = await rescue.call(store.db, elevator, rescue.new_key(),
                                         {"people": None, "hurt": None, "phone": None}, [])
-            await rescue_dispatch.dispatch_now(store.db, config, call, elevator, notifier)
+            await dispatched(store.db, config, call, elevator, notifier)
         assert await store.db.deliveries.count_documents({"state": "pending", "fail_count": 1}) == 3
         telegram.failures.clear()
         with smtp:
             clock.set_time(START + rescue_dispatch.FALLBACK)
             try:
-                await Worker(store.db, config).drain(kinds=["deliver"])
+                await Worker(store.db, config).drain()  # the fallback hands the pending deliveries on
             finally:
                 await report_jobs.close_notifier()
             assert await store.db.deliveries.count_documents({"state": "sent"}) == 3

@@ -147,13 +147,14 @@ async def test_it_sends_a_notifications_deliveries_together_each_with_its_own_ou
     assert len(smtp.received) == 1 and wecom.messages == []
 
 
-async def test_it_sends_from_the_documents_in_hand_only_what_it_claimed(db, notifier, smtp, telegram, wecom):
-    from core.notify.deliveries import deliver_many
-    email_id, telegram_id, wecom_id = await record(db)
-    docs = await delivery_store.find_deliveries(db, "report:1")
-    assert await delivery_store.claim_delivery(db, wecom_id, utcnow(), LEASE_SECONDS)  # another worker sends it
-    outcomes = await deliver_many(db, [email_id, telegram_id, wecom_id], notifier, docs=docs)
-    assert outcomes[email_id] == outcomes[telegram_id] == "sent" and isinstance(outcomes[wecom_id], TransportError)
-    assert await deliver_many(db, [email_id, telegram_id], notifier, docs=docs) == {email_id: "sent",
-                                                                                   telegram_id: "sent"}
+async def test_it_records_and_sends_in_two_writes_leaving_what_another_recorded(db, notifier, smtp, telegram, wecom):
+    from core.notify.deliveries import delivery_docs, record_and_send
+    from core.notify.routing import resolve
+    docs = delivery_docs("report:1", "fault", await resolve(db, "fault", ELEVATOR), fault, utcnow())
+    await delivery_store.insert_deliveries(db, docs[2:])  # the worker's fallback recorded the WeCom one first
+    outcomes = await record_and_send(db, docs, notifier)
+    assert outcomes == {docs[0]["_id"]: "sent", docs[1]["_id"]: "sent"}
+    assert await record_and_send(db, docs, notifier) == {}  # recorded already: nothing sent twice
+    states = {d["channel"]: (d["state"], d["attempts"]) for d in await delivery_store.find_deliveries(db, "report:1")}
+    assert states == {"email": ("sent", 1), "telegram": ("sent", 1), "wecom": ("pending", 0)}
     assert len(smtp.received) == 1 and len(telegram.sent) == 1 and wecom.messages == []

@@ -95,7 +95,7 @@ async def rescue_calls(db, now):
     await rescue_store.find_by_caller_key(db, call["callers"][0]["key"])
     await rescue_store.find_by_token(db, call["token"])
     await rescue_store.find_rescue(db, call["_id"])
-    await rescue_store.find_undispatched(db, now)
+    await rescue_store.find_received_between(db, now - datetime.timedelta(hours=1), now)
     await rescue_store.find_open_for_firm(db, "F1")
     await rescue_store.find_open_accepted_by(db, "P1")
     await rescue_store.find_over_target(db, now - datetime.timedelta(days=1), now)
@@ -151,6 +151,7 @@ async def visit_calls(db, now):
     await db.people.insert_one({"_id": "P90", "org_id": "U1", "roles": ["safety_officer"], "phone": "13900000090"})
     await people_store.find_officer_accounts(db, "U1")
     await people_store.find_accounts_of(db, ["P1"])
+    await people_store.find_accounts_of_cached(db, ["P2"])
 
 
 async def org_calls(db, day, now):
@@ -169,7 +170,7 @@ async def org_calls(db, day, now):
     contact = {"org_id": "F1", "kind": "fault", "channel": "email", "address": "duty@f1.example", "lang": "en"}
     await contact_store.upsert_contact(db, contact)
     await contact_store.upsert_contacts(db, [contact])
-    await contact_store.find_contacts_of_kinds(db, ["F1", "U1"], ["fault"])
+    await contact_store.find_contacts_of_orgs(db, ["F1", "U1"])
     await contact_store.delete_contacts(db, "F1", "fault", "email", "duty@f1.example")
     await meta_store.find_meta(db, "demo")
     await meta_store.holds_elevators(db)
