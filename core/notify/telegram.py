@@ -1,5 +1,6 @@
 """The Telegram channel: a message to a chat through the Bot API, with python-telegram-bot's Bot."""
 
+import asyncio
 import datetime
 import html
 import warnings
@@ -13,6 +14,12 @@ from core.notify.message import TransportError
 
 MAX_LENGTH = 4096  # the Bot API's limit for one message's text
 
+# Kept-alive connections to the Bot API, and as many messages in flight at most. httpcore
+# looks over every queued request and every connection (asking each idle socket whether it
+# is readable) each time a request starts or ends: 200 messages queued on 16 connections cost
+# 3.0-3.4 ms of CPU each, waiting here first instead 1.4-2.2 ms (bench/notify.py).
+POOL_SIZE = 16
+
 
 class TelegramTransport:
     """Send messages to Telegram chats through one Bot, opened at start-up."""
@@ -23,6 +30,7 @@ class TelegramTransport:
         self.settings = settings
         self.request = None
         self.bot = None
+        self.slots = None
 
     @property
     def configured(self):
@@ -34,7 +42,8 @@ class TelegramTransport:
         if not self.configured:
             return
         timeout = self.settings.telegram_timeout
-        self.request = HTTPXRequest(connection_pool_size=16, read_timeout=timeout, write_timeout=timeout,
+        self.slots = asyncio.Semaphore(POOL_SIZE)
+        self.request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=timeout, write_timeout=timeout,
                                     connect_timeout=timeout, pool_timeout=timeout)
         await self.request.initialize()
         self.bot = Bot(self.settings.telegram_token, base_url=f"{self.settings.telegram_api_url}/bot",
@@ -57,9 +66,10 @@ class TelegramTransport:
     async def send(self, recipient, message):
         """Send one message to one chat, raising TransportError when it is not accepted."""
         try:
-            await self.bot.send_message(chat_id=_chat_id(recipient.address), text=render_html(message),
-                                        parse_mode=ParseMode.HTML, disable_web_page_preview=True,
-                                        reply_markup=_keyboard(message))
+            async with self.slots:
+                await self.bot.send_message(chat_id=_chat_id(recipient.address), text=render_html(message),
+                                            parse_mode=ParseMode.HTML, disable_web_page_preview=True,
+                                            reply_markup=_keyboard(message))
         except TelegramError as exc:
             raise classify(exc) from exc
 
