@@ -4,7 +4,6 @@ import asyncio
 import base64
 import html
 import logging
-import secrets
 import socket
 import time
 from email.header import Header
@@ -23,6 +22,12 @@ log = logging.getLogger(__name__)
 # beside the 8 kept (aiosmtpd alone spent about 2 ms of CPU setting each up), and closed them.
 POOL_SIZE = 16
 IDLE_SECONDS = 30.0
+
+# One boundary for every message. Both parts are base64, whose alphabet has no "_", so the
+# boundary line can never occur inside a part (RFC 2046 asks no more). A fresh one each time
+# made every reader that parses with Python's email package compile a new pattern for it:
+# 0.7 of the 1.6 ms the SMTP stand-in spent per message, once headers were parsed once.
+BOUNDARY = "=_liftwatch_alternative"
 
 
 class EmailTransport:
@@ -140,7 +145,7 @@ def build_email(settings, address, message):
     to build one (its header registry parses every header) and aiosmtplib another 0.5-1.4 ms
     to flatten it (re-folding every header); this takes about 0.1 ms.
     """
-    boundary = f"=_lw_{secrets.token_hex(12)}"
+    boundary = BOUNDARY
     headers = [("Subject", _header(" ".join(message.subject.split()), "Subject")),  # one line: no break in it
                ("From", _address(settings.smtp_from)), ("To", address)]
     if settings.smtp_reply_to:
