@@ -16,9 +16,12 @@ MAX_LENGTH = 4096  # the Bot API's limit for one message's text
 
 # Kept-alive connections to the Bot API, and as many messages in flight at most. httpcore
 # looks over every queued request and every connection (asking each idle socket whether it
-# is readable) each time a request starts or ends: 200 messages queued on 16 connections cost
-# 3.0-3.4 ms of CPU each, waiting here first instead 1.4-2.2 ms (bench/notify.py).
-POOL_SIZE = 16
+# is readable) each time a request starts or ends, and over every pair of connections when
+# it tidies the pool. 200 messages at once on 16 connections cost 3.0-3.4 ms of CPU each;
+# waiting here first, 1.9 ms on 16 connections, 1.2-1.5 ms on 8, 1.0 ms on 4 (bench/notify.py).
+# Eight at about 100 ms a round trip still exceed the 30 messages a second Telegram lets a
+# bot send, so more connections would only buy 429 answers.
+POOL_SIZE = 8
 
 
 class TelegramTransport:

@@ -30,6 +30,7 @@ class Recorded:
     query: dict
     body: dict
     headers: dict = field(default_factory=dict)
+    peer: tuple = ()  # the client's address and port: which connection the request came on
     accepted: bool = False  # set by the stand-in when it took the request as a success
 
 
@@ -79,10 +80,7 @@ class StandinServer:
             server.close()
             for writer in list(self.connections):
                 writer.close()
-            tasks = asyncio.all_tasks(self.loop)
-            for task in tasks:
-                task.cancel()
-            self.loop.run_until_complete(asyncio.gather(server.wait_closed(), *tasks, return_exceptions=True))
+            self.loop.run_until_complete(_finish(asyncio.all_tasks(self.loop)))
             self.loop.close()
 
     def __enter__(self):
@@ -107,8 +105,10 @@ class StandinServer:
     async def _serve(self, reader, writer):
         """Answer the requests of one connection, in order, until the client closes it."""
         self.connections.add(writer)
+        peer = writer.get_extra_info("peername")
         try:
             while (request := await read_request(reader)) is not None:
+                request.peer = peer
                 self.record(request)
                 if self.blocking(request):
                     answer = await asyncio.get_running_loop().run_in_executor(self.slow, self.respond, request)
@@ -122,6 +122,14 @@ class StandinServer:
         finally:
             self.connections.discard(writer)
             writer.close()
+
+
+async def _finish(tasks):
+    """Let connections end on their closed sockets (a long poll within its second), then cancel the rest."""
+    if tasks:
+        _, pending = await asyncio.wait(tasks, timeout=2)
+        for task in pending:
+            task.cancel()
 
 
 async def read_request(reader):
