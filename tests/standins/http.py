@@ -17,6 +17,8 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import uvloop
+
 BACKLOG = 256
 REASONS = {status.value: status.phrase for status in http.HTTPStatus}
 
@@ -68,7 +70,7 @@ class StandinServer:
 
     def _run(self, ready):
         """Listen, then serve until stop(); the caller may itself be running an event loop."""
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()  # as the portal runs on, and lighter than asyncio's own
         asyncio.set_event_loop(self.loop)
         server = self.loop.run_until_complete(asyncio.start_server(
             self._serve, "127.0.0.1", 0, backlog=BACKLOG, limit=1 << 20))
