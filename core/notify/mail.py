@@ -11,7 +11,7 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 
-from core.notify.message import TransportError
+from core.notify.message import Slots, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class EmailTransport:
         self.settings = settings
         self.idle = []  # (client, when it was last used)
         self.local_hostname = None
-        self.slots = asyncio.Semaphore(POOL_SIZE)
+        self.slots = Slots("SMTP", POOL_SIZE, settings.smtp_timeout)
 
     @property
     def configured(self):

@@ -1,6 +1,5 @@
 """The Telegram channel: a message to a chat through the Bot API, with python-telegram-bot's Bot."""
 
-import asyncio
 import datetime
 import html
 import warnings
@@ -10,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from core.notify.message import TransportError
+from core.notify.message import Slots, TransportError
 
 MAX_LENGTH = 4096  # the Bot API's limit for one message's text
 
@@ -45,7 +44,7 @@ class TelegramTransport:
         if not self.configured:
             return
         timeout = self.settings.telegram_timeout
-        self.slots = asyncio.Semaphore(POOL_SIZE)
+        self.slots = Slots("Telegram", POOL_SIZE, timeout)
         self.request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=timeout, write_timeout=timeout,
                                     connect_timeout=timeout, pool_timeout=timeout)
         await self.request.initialize()

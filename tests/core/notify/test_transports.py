@@ -230,3 +230,15 @@ async def test_it_encodes_a_long_subject_in_words_that_keep_lines_short(notifier
     assert smtp.received[0][2]["Subject"] == subject
     raw = mail.build_email(notify_settings, "duty@firm.example.cn", dataclasses.replace(MESSAGE, subject=subject))
     assert max(len(line) for line in raw.split(b"\r\n")) <= 78 and raw.count(b"=?utf-8?b?") > 5
+
+
+async def test_it_fails_a_send_that_waits_too_long_for_a_slot_temporarily():
+    from core.notify.message import Slots
+    slots = Slots("Telegram", 1, 0.05)
+    async with slots:
+        with pytest.raises(TransportError) as waited:
+            async with slots:
+                pass
+    assert not waited.value.permanent and "busy" in waited.value.message
+    async with slots:  # the slot held before is free again, and the failed wait took none
+        assert slots.semaphore.locked()
