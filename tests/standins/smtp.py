@@ -45,7 +45,9 @@ class SMTPStandin:
         self.refuse = {}
         self.port = free_port()
         # uvloop, as the portal runs on: about a tenth less CPU per message than asyncio's loop.
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, loop=uvloop.new_event_loop())
+        # A server name given, or aiosmtpd asks the resolver for one on every connection.
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, loop=uvloop.new_event_loop(),
+                                     server_hostname="smtp.standin.test")
 
     def __enter__(self):
         self.controller.start()
