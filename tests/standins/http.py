@@ -121,17 +121,18 @@ class StandinServer:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass  # the client went away, or sent what no client of ours sends: drop the connection
+        except asyncio.CancelledError:
+            pass  # stopping; ending quietly, since asyncio's streams log a connection task cancelled
         finally:
             self.connections.discard(writer)
             writer.close()
 
 
 async def _finish(tasks):
-    """Let connections end on their closed sockets (a long poll within its second), then cancel the rest."""
-    if tasks:
-        _, pending = await asyncio.wait(tasks, timeout=2)
-        for task in pending:
-            task.cancel()
+    """End every connection's task (a long poll's thread finishes on its own, unheard)."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def read_request(reader):
