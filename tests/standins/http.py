@@ -31,7 +31,7 @@ class Recorded:
     path: str
     query: dict
     body: dict
-    headers: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)  # names in lower case
     peer: tuple = ()  # the client's address and port: which connection the request came on
     accepted: bool = False  # set by the stand-in when it took the request as a success
 
