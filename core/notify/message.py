@@ -1,5 +1,6 @@
-"""What every channel sends: a recipient, a message, and the error a channel raises."""
+"""What every channel sends: a recipient, a message, the error a channel raises, and its sending slots."""
 
+import asyncio
 from dataclasses import dataclass, field
 
 CHANNELS = ("email", "telegram", "dingtalk", "wecom", "console")
@@ -13,6 +14,29 @@ class TransportError(Exception):
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after  # seconds the far end asked us to wait, if it said
+
+
+class Slots:
+    """At most `size` sends in flight on a channel; a send that waits longer than `timeout` for one fails, to be retried.
+
+    Connection pools do the same, but their bookkeeping costs CPU for every request waiting
+    in them (see core/notify/telegram.py); a semaphore in front keeps them short. The wait
+    is bounded so that a send never outlasts its delivery's lease.
+    """
+
+    def __init__(self, channel, size, timeout):
+        self.channel, self.size, self.timeout = channel, size, timeout
+        self.semaphore = asyncio.Semaphore(size)
+
+    async def __aenter__(self):
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self.semaphore.acquire()
+        except TimeoutError:
+            raise TransportError(f"{self.channel}: all {self.size} connections busy for {self.timeout:g} s") from None
+
+    async def __aexit__(self, *exc):
+        self.semaphore.release()
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,16 @@ import time
 
 import httpx
 
-from core.notify.message import TransportError
+from core.notify.message import Slots, TransportError
 
 # Group robots render a small markdown; anything a user typed must not become markup.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#>!<|~{}])")
 _LINE_START = re.compile(r"^(\s*)([-+]|\d+\.)(\s)", re.MULTILINE)
+
+# Kept-alive connections, and as many messages in flight at most, for the reason given in
+# core/notify/telegram.py (httpcore's pool costs more CPU per request the more connections
+# it holds). Each robot takes 20 messages a minute anyway.
+POOL_SIZE = 8
 
 
 def escape_markdown(text):
@@ -48,6 +53,7 @@ class RobotTransport:
     def __init__(self, settings):
         self.settings = settings
         self.client = None
+        self.slots = None
 
     @property
     def configured(self):
@@ -56,7 +62,9 @@ class RobotTransport:
 
     async def open(self):
         """Open the HTTP client."""
-        self.client = httpx.AsyncClient(timeout=self.settings.robot_timeout)
+        self.slots = Slots(self.channel, POOL_SIZE, self.settings.robot_timeout)
+        self.client = httpx.AsyncClient(timeout=self.settings.robot_timeout, limits=httpx.Limits(
+            max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE))
 
     async def close(self):
         """Close the HTTP client."""
@@ -67,7 +75,8 @@ class RobotTransport:
     async def post(self, url, params, body):
         """POST a JSON body and return the robot's answer, raising TransportError when it failed."""
         try:
-            response = await self.client.post(url, params=params, json=body)
+            async with self.slots:
+                response = await self.client.post(url, params=params, json=body)
         except httpx.HTTPError as exc:
             raise TransportError(f"{self.channel}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:

@@ -69,6 +69,10 @@ class TelegramStandin(StandinServer):
         """Keep a file the bot can fetch with getFile and download."""
         self.files[file_id] = data
 
+    def blocking(self, request):
+        """Tell that getUpdates waits (a long poll), so that it runs in a thread."""
+        return request.path.endswith("/getUpdates")
+
     def respond(self, request):
         """Route /bot<token>/<method> to a method, or answer like Telegram when it cannot."""
         # python-telegram-bot percent-encodes the token's colon in file download paths.

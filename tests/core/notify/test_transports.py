@@ -1,5 +1,6 @@
 """Each channel against a real server or a stand-in that answers as the real one does."""
 
+import asyncio
 import dataclasses
 import io
 
@@ -7,6 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from core.notify import Link, Message, Notifier, Recipient, TransportError
+from core.notify import mail, telegram as telegram_channel
 from core.notify.console import ConsoleTransport
 from tests.core.notify.conftest import DINGTALK_SECRET, DINGTALK_TOKEN, WECOM_KEY
 from tests.standins.smtp import SMTPStandin, free_port
@@ -205,3 +207,38 @@ async def test_it_reuses_one_smtp_connection_and_reconnects_when_the_server_drop
             await notifier.send(Recipient("email", "duty3@firm.example.cn"), MESSAGE)
     assert [rcpt for _, rcpt, _ in first.received] == [[f"duty{n}@firm.example.cn"] for n in range(3)]
     assert len(set(first.peers)) == 1 and [rcpt for _, rcpt, _ in second.received] == [["duty3@firm.example.cn"]]
+
+
+async def test_it_sends_a_burst_of_emails_over_no_more_than_the_kept_connections(notify_settings):
+    with PeerNotingSMTP() as smtp:
+        settings = dataclasses.replace(notify_settings, smtp_port=smtp.port)
+        async with await Notifier.open(settings) as notifier:
+            await asyncio.gather(*(notifier.send(Recipient("email", f"duty{n}@firm.example.cn"), MESSAGE)
+                                   for n in range(3 * mail.POOL_SIZE)))
+    assert len(smtp.received) == 3 * mail.POOL_SIZE and len(set(smtp.peers)) <= mail.POOL_SIZE
+
+
+async def test_it_sends_a_burst_of_telegram_messages_over_no_more_than_its_pool(notifier, telegram):
+    size = telegram_channel.POOL_SIZE
+    await asyncio.gather(*(notifier.send(Recipient("telegram", str(1000 + n)), MESSAGE) for n in range(5 * size)))
+    assert len(telegram.sent) == 5 * size and len({r.peer for r in telegram.requests}) <= size
+
+
+async def test_it_encodes_a_long_subject_in_words_that_keep_lines_short(notifier, smtp, notify_settings):
+    subject = "维保逾期：" + "鲤城区中山中路" * 12 + " elevator 😀 1号梯"
+    await notifier.send(Recipient("email", "duty@firm.example.cn"), dataclasses.replace(MESSAGE, subject=subject))
+    assert smtp.received[0][2]["Subject"] == subject
+    raw = mail.build_email(notify_settings, "duty@firm.example.cn", dataclasses.replace(MESSAGE, subject=subject))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78 and raw.count(b"=?utf-8?b?") > 5
+
+
+async def test_it_fails_a_send_that_waits_too_long_for_a_slot_temporarily():
+    from core.notify.message import Slots
+    slots = Slots("Telegram", 1, 0.05)
+    async with slots:
+        with pytest.raises(TransportError) as waited:
+            async with slots:
+                pass
+    assert not waited.value.permanent and "busy" in waited.value.message
+    async with slots:  # the slot held before is free again, and the failed wait took none
+        assert slots.semaphore.locked()
