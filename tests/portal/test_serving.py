@@ -1,0 +1,34 @@
+"""The HTTP server of `liftwatch serve`: requests its parser cannot read, and client addresses."""
+
+from portal.serving import bad_request_page
+from tests.portal.test_fuzz import exchange
+
+
+def test_it_builds_the_unreadable_request_page_in_every_language_with_the_security_headers():
+    page = bad_request_page().decode()
+    head, _, body = page.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 400 ") and f"content-length: {len(body.encode())}" in head
+    assert "content-security-policy: default-src 'self'" in head and "x-content-type-options: nosniff" in head
+    assert "请求无法处理" in body and "Request not accepted" in body and "tel:96333" in body
+
+
+async def test_it_answers_requests_its_parser_cannot_read_with_its_own_page(served):
+    port, log_path = served
+    for request in (b"GET ?x HTTP/1.1\r\nHost: a\r\n\r\n", b"GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n",
+                    b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"):
+        status, head = await exchange(port, request)
+        assert status == 400, request
+        assert "text/html" in head and "content-security-policy" in head.lower(), request
+    log = log_path.read_text()
+    assert "400 for 127.0.0.1: request target without a path" in log and "400 for 127.0.0.1: unreadable request" in log
+    assert "Traceback" not in log
+
+
+async def test_it_takes_the_client_address_from_the_connection_never_from_x_forwarded_for(served):
+    port, log_path = served
+    host = "a" * 64 + ".example"  # refused by the edge guard, which logs the client's address
+    status, _ = await exchange(port, f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 203.0.113.9\r\n"
+                                     "X-Forwarded-Proto: https\r\nConnection: close\r\n\r\n".encode())
+    assert status == 400
+    log = log_path.read_text()
+    assert "400 for 127.0.0.1: unusable Host header" in log and "203.0.113.9" not in log
