@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
-from quart import url_for
+from quart import current_app, g, url_for
 
 from core import i18n, wording
 
@@ -98,10 +98,27 @@ class Renderer:
                                  auto_reload=False, extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
         env.filters.update(local_time_filters(timezone), **language_filters(lang))
-        env.globals.update(url_for=url_for, **language_context(lang))
+        env.globals.update(url_for=page_url_for, **language_context(lang))
         return env
 
     def render(self, name, lang, **context):
         """Render a template in a language (inside a request or app context, for url_for)."""
         env = self.environments.get(lang) or self.environments[i18n.DEFAULT_LANGUAGE]
         return env.get_template(name).render(**context)
+
+
+@functools.cache
+def _static_url(filename):
+    return url_for("static", filename=filename)
+
+
+def page_url_for(endpoint, **values):
+    """Return url_for's address; a static file's is built once (every page links the stylesheet)."""
+    if endpoint == "static" and values.keys() == {"filename"}:
+        return _static_url(values["filename"])
+    return url_for(endpoint, **values)
+
+
+def render_page(name, **context):
+    """Render a template in the request's language through the synchronous environments."""
+    return current_app.renderer.render(name, g.get("lang", i18n.DEFAULT_LANGUAGE), **context)
