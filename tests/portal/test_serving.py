@@ -32,3 +32,14 @@ async def test_it_takes_the_client_address_from_the_connection_never_from_x_forw
     assert status == 400
     log = log_path.read_text()
     assert "400 for 127.0.0.1: unusable Host header" in log and "203.0.113.9" not in log
+
+
+async def test_it_refuses_a_request_head_over_64_kb_and_serves_one_of_20_kb(served):
+    port, log_path = served
+    big = "x" * 70_000  # never ended: httptools would keep it growing
+    status, head = await exchange(port, f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {big}".encode())
+    assert status == 400 and "content-security-policy" in head.lower()
+    assert "400 for 127.0.0.1: request head over 64 KB" in log_path.read_text()
+    status, _ = await exchange(port, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {'y' * 20_000}\r\n"
+                                     "Connection: close\r\n\r\n".encode())
+    assert status == 200
