@@ -6,7 +6,8 @@ connections. What the parser itself cannot read (a request target such as `?x`, 
 request line may hold) never reaches the app; Uvicorn would answer it with a bare
 text/plain 400 without our security headers. `Protocol` answers our own small page
 instead, with the headers every response carries, and logs one line; it also refuses a
-request head over 64 KB, which httptools would otherwise keep growing in memory.
+request head over 64 KB, which httptools would otherwise keep growing in memory, and closes
+a connection whose request head is not complete within the keep-alive time.
 """
 
 import logging
@@ -56,6 +57,11 @@ class Protocol(HttpToolsProtocol):
     answer = None  # built on first use, once per process
     head_bytes = 0  # bytes received since the current request began, until its headers end
     in_head = True
+    head_timer = None
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        self._arm_head_timer()
 
     def data_received(self, data):
         self._unset_keepalive_if_required()
@@ -76,10 +82,33 @@ class Protocol(HttpToolsProtocol):
     def on_message_begin(self):
         super().on_message_begin()
         self.in_head = True
+        if self.head_timer is None:
+            self._arm_head_timer()
 
     def on_headers_complete(self):
         self.in_head, self.head_bytes = False, 0
+        self._disarm_head_timer()
         super().on_headers_complete()
+
+    def connection_lost(self, exc):
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self):
+        # Uvicorn times out a connection only while it idles between requests; one that sends
+        # nothing, or a head a byte at a time, would hold its socket for ever. Hypercorn closed
+        # such a connection after the keep-alive time, and so does this.
+        self.head_timer = self.loop.call_later(max(self.timeout_keep_alive, 1.0), self._head_timed_out)
+
+    def _disarm_head_timer(self):
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def _head_timed_out(self):
+        self.head_timer = None
+        if self.in_head and not self.transport.is_closing():
+            self.transport.close()
 
     def refuse(self, reason):
         """Answer 400 with the page and close the connection."""

@@ -1,6 +1,14 @@
 """The HTTP server of `liftwatch serve`: requests its parser cannot read, and client addresses."""
 
+import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
+
 from portal.serving import bad_request_page
+from tests.portal.conftest import free_port, wait_until_up
 from tests.portal.test_fuzz import exchange
 
 
@@ -43,3 +51,41 @@ async def test_it_refuses_a_request_head_over_64_kb_and_serves_one_of_20_kb(serv
     status, _ = await exchange(port, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {'y' * 20_000}\r\n"
                                      "Connection: close\r\n\r\n".encode())
     assert status == 200
+
+
+@pytest.fixture
+async def served_quick_timeout(config, store, tmp_path):
+    """Yield the port of a `liftwatch serve` whose keep-alive time is one second."""
+    port = free_port()
+    env = {**os.environ, "LIFTWATCH_MONGODB_URI": config.mongodb_uri, "LIFTWATCH_DB_NAME": config.db_name,
+           "LIFTWATCH_PORT": str(port), "LIFTWATCH_KEEP_ALIVE_SECONDS": "1"}
+    with open(tmp_path / "serve.log", "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+    try:
+        await wait_until_up(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+async def closed_within(port, data, seconds):
+    """Open a connection, send data, and tell whether the server closed it within seconds."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), seconds) == b""
+    except asyncio.TimeoutError:
+        return False
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_it_closes_a_connection_whose_request_head_does_not_arrive_within_the_keep_alive_time(
+        served_quick_timeout):
+    port = served_quick_timeout
+    assert await closed_within(port, b"", 5)  # connected and said nothing
+    assert await closed_within(port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a", 5)  # a head never ended
