@@ -56,12 +56,16 @@ def local_time_filters(timezone):
     """Return the `day` and `minute` filters, which show stored UTC times in the local zone."""
     zone = ZoneInfo(timezone)
 
-    def local(moment, fmt):
+    def local(moment, minutes):
         if moment is None:
             return ""
-        return moment.astimezone(zone).strftime(fmt) if hasattr(moment, "astimezone") else moment.strftime(fmt)
+        if not hasattr(moment, "astimezone"):  # a date
+            return moment.strftime("%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d")
+        moment = moment.astimezone(zone)
+        # The same text as strftime's, about three times faster; an elevator page shows dozens.
+        return moment.isoformat(" ", "minutes")[:16] if minutes else moment.date().isoformat()
 
-    return {"day": lambda m: local(m, "%Y-%m-%d"), "minute": lambda m: local(m, "%Y-%m-%d %H:%M")}
+    return {"day": lambda m: local(m, False), "minute": lambda m: local(m, True)}
 
 
 # {{ _("a message") }} with no values: translated once, when the template is loaded.
