@@ -4,6 +4,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from flask.templating import _default_template_ctx_processor as flask_default_context
 from quart import Quart
 
 from core import report_jobs
@@ -44,6 +45,7 @@ def create_app(config=None):
     app.register_blueprint(confirm.blueprint)
     if config.telegram_token:
         app.register_blueprint(telegram_webhook.blueprint)
+    _drop_blueprint_sync_context(app)
 
     def bot_username():
         """Return the bot's username, for the technician check-in link ("" without a bot)."""
@@ -82,6 +84,18 @@ def create_app(config=None):
         await app.store.close()
 
     return app
+
+
+def _drop_blueprint_sync_context(app):
+    """Keep only Quart's async default context processor, not the one each blueprint brings.
+
+    Each blueprint starts with Flask's synchronous default processor, which Quart runs in a
+    thread of its pool on every render_template: a thread hop per page that adds nothing,
+    since the app's own (async) default already gives g, request and session.
+    """
+    for name, processors in app.template_context_processors.items():
+        if name is not None:
+            processors[:] = [p for p in processors if p is not flask_default_context]
 
 
 async def _start_bot(config, db):

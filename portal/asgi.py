@@ -1,4 +1,4 @@
-"""The ASGI application for Hypercorn workers: configured from the environment."""
+"""The ASGI application for `liftwatch serve` (Uvicorn) and its workers: configured from the environment."""
 
 import gc
 

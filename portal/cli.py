@@ -90,35 +90,25 @@ def _demo_size(args):
 
 
 def cmd_serve(args):
-    """Serve the portal with Hypercorn, on the embedded database when no URI is set."""
+    """Serve the portal with Uvicorn, on the embedded database when no URI is set."""
     _check_port_free(Config.from_env())
     with database(Config.from_env()) as config:
         os.environ["LIFTWATCH_MONGODB_URI"] = config.mongodb_uri
         if args.demo:
             _print_demo(asyncio.run(_load_demo(config, False)), config)
-        _run_hypercorn(config)
+        _run_server(config)
 
 
-def _run_hypercorn(config):
-    from hypercorn.config import Config as HypercornConfig
-    from hypercorn.run import run
-    hyper = HypercornConfig()
-    hyper.bind = [f"{config.host}:{config.port}"]
-    hyper.application_path = "portal.asgi:app"
-    hyper.workers = config.workers if config.workers > 1 else 0  # 0: serve in this process
-    # The default backlog of 100 made bursts of 200 new connections wait a second for a SYN
-    # retry; the kernel caps it at net.core.somaxconn.
-    hyper.backlog = config.backlog
-    hyper.keep_alive_timeout = config.keep_alive_seconds
-    hyper.accesslog = None
-    hyper.errorlog = logging.getLogger("hypercorn.error")  # through our handler, at LIFTWATCH_LOG_LEVEL
-    if sys.platform != "win32":
-        hyper.worker_class = "uvloop"
-    print(f"liftwatch portal on http://{config.host}:{config.port}/", flush=True)
+def _run_server(config):
+    """Listen (one line and status 2 when the address is taken), then serve until stopped."""
+    from portal import serving
     try:
-        run(hyper)
+        listener = serving.listen(config.host, config.port)
     except OSError as exc:  # the port was taken between the check and the bind
         fail(f"cannot listen on {config.host}:{config.port} (LIFTWATCH_HOST, LIFTWATCH_PORT): {exc.strerror}")
+    print(f"liftwatch portal on http://{config.host}:{config.port}/", flush=True)
+    with listener:
+        serving.serve(config, listener)
 
 
 def fail(message):
@@ -131,7 +121,7 @@ def _check_port_free(config):
     """Exit with one line when the portal's address cannot be listened on."""
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Hypercorn does
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the listening socket does
         try:
             probe.bind((config.host, config.port))
         except OSError as exc:

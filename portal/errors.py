@@ -2,18 +2,19 @@
 
 import logging
 
-from quart import render_template, request
+from quart import request
 from werkzeug.exceptions import HTTPException
 
 from core.store.client import DatabaseError
 from portal.language import _gettext as _
+from portal.rendering import render_page
 
 log = logging.getLogger(__name__)
 
 
 async def render_error(status, title, message):
     """Render the error page with a status code."""
-    return await render_template("error.html", status=status, title=title, message=message), status
+    return render_page("error.html", status=status, title=title, message=message), status
 
 
 def init_app(app):

@@ -9,6 +9,15 @@ COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 86400
 
 
+def first(values, key):
+    """Return the first value of a key in request args or cookies, or None.
+
+    Werkzeug's `.get()` builds a BadRequestKeyError for every missing key (about 2 us each),
+    and most requests carry no `?lang=` and no language cookie.
+    """
+    return values[key] if key in values else None
+
+
 def current_translations():
     """Return the catalogue of the request's language."""
     return i18n.translations(getattr(g, "lang", i18n.DEFAULT_LANGUAGE))
@@ -34,22 +43,23 @@ def init_app(app):
     @app.before_request
     async def choose_language():
         config = current_app.config["LIFTWATCH"]
-        g.lang = i18n.negotiate(request.args.get("lang"), request.cookies.get(COOKIE),
+        g.lang = i18n.negotiate(first(request.args, "lang"), first(request.cookies, COOKIE),
                                 request.headers.get("Accept-Language"), config.default_lang)
 
     @app.after_request
     async def remember_language(response):
-        chosen = i18n.canonical(request.args.get("lang"))
-        if chosen and chosen != request.cookies.get(COOKIE):
+        chosen = i18n.canonical(first(request.args, "lang"))
+        if chosen and chosen != first(request.cookies, COOKIE):
             secure = current_app.config["LIFTWATCH"].public_url.startswith("https://")
             response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
                                 secure=secure)
             # A shared cache must not keep a response that sets a cookie and hand it to others.
             response.headers["Cache-Control"] = "private, no-store"
         if request.endpoint != "static":
-            response.headers.setdefault("Content-Language", html_lang(g.get("lang", i18n.DEFAULT_LANGUAGE)))
-            response.vary.add("Accept-Language")
-            response.vary.add("Cookie")
+            headers = response.headers
+            if not any(name.lower() == "content-language" for name, _ in headers.items()):
+                headers["Content-Language"] = html_lang(g.get("lang", i18n.DEFAULT_LANGUAGE))
+            response.vary.update(("Accept-Language", "Cookie"))  # one parse of Vary, not one per name
         return response
 
     @app.context_processor

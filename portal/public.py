@@ -2,7 +2,7 @@
 
 import gzip
 
-from quart import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory
+from quart import Blueprint, abort, current_app, g, redirect, request, send_from_directory
 
 from core import rescue_figures
 from core.codes import InvalidCode, normalise_code
@@ -11,6 +11,7 @@ from core.reports import elevator_summary, firm_summary
 from core.timeutil import today as local_today
 from portal.compression import accepts_gzip
 from portal.language import _gettext as _
+from portal.rendering import render_page
 
 blueprint = Blueprint("public", __name__, template_folder="templates")
 
@@ -26,14 +27,13 @@ async def _unknown_elevator(code, malformed):
     message = (_("“%(code)s” is not an elevator code. A code has 20 or 18 digits.", code=code[:40])
                if malformed else
                _("No elevator with code %(code)s is registered here.", code=code[:40]))
-    html = await render_template("error.html", status=404, title=_("Elevator not found"), message=message)
-    return html, 404
+    return render_page("error.html", status=404, title=_("Elevator not found"), message=message), 404
 
 
 @blueprint.get("/")
 async def index():
     """Explain what the portal is and how to reach an elevator's page."""
-    return await render_template("index.html")
+    return render_page("index.html")
 
 
 @blueprint.get("/e/<code>")

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
-from quart import url_for
+from quart import current_app, g, url_for
 
 from core import i18n, wording
 
@@ -56,12 +56,16 @@ def local_time_filters(timezone):
     """Return the `day` and `minute` filters, which show stored UTC times in the local zone."""
     zone = ZoneInfo(timezone)
 
-    def local(moment, fmt):
+    def local(moment, minutes):
         if moment is None:
             return ""
-        return moment.astimezone(zone).strftime(fmt) if hasattr(moment, "astimezone") else moment.strftime(fmt)
+        if not hasattr(moment, "astimezone"):  # a date
+            return moment.strftime("%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d")
+        moment = moment.astimezone(zone)
+        # The same text as strftime's, about three times faster; an elevator page shows dozens.
+        return moment.isoformat(" ", "minutes")[:16] if minutes else moment.date().isoformat()
 
-    return {"day": lambda m: local(m, "%Y-%m-%d"), "minute": lambda m: local(m, "%Y-%m-%d %H:%M")}
+    return {"day": lambda m: local(m, False), "minute": lambda m: local(m, True)}
 
 
 # {{ _("a message") }} with no values: translated once, when the template is loaded.
@@ -98,10 +102,27 @@ class Renderer:
                                  auto_reload=False, extensions=["jinja2.ext.i18n"])
         env.install_gettext_translations(i18n.translations(lang), newstyle=True)
         env.filters.update(local_time_filters(timezone), **language_filters(lang))
-        env.globals.update(url_for=url_for, **language_context(lang))
+        env.globals.update(url_for=page_url_for, **language_context(lang))
         return env
 
     def render(self, name, lang, **context):
         """Render a template in a language (inside a request or app context, for url_for)."""
         env = self.environments.get(lang) or self.environments[i18n.DEFAULT_LANGUAGE]
         return env.get_template(name).render(**context)
+
+
+@functools.cache
+def _static_url(filename):
+    return url_for("static", filename=filename)
+
+
+def page_url_for(endpoint, **values):
+    """Return url_for's address; a static file's is built once (every page links the stylesheet)."""
+    if endpoint == "static" and values.keys() == {"filename"}:
+        return _static_url(values["filename"])
+    return url_for(endpoint, **values)
+
+
+def render_page(name, **context):
+    """Render a template in the request's language through the synchronous environments."""
+    return current_app.renderer.render(name, g.get("lang", i18n.DEFAULT_LANGUAGE), **context)
