@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/reports.py [--reports 200] [--workers 2] [--separate-worker]
 
-The processes are production's: `liftwatch serve` (Hypercorn, `--workers` processes, each
+The processes are production's: `liftwatch serve` (Uvicorn, `--workers` processes, each
 with its job worker, whose `deliver` jobs send the notifications), its embedded database,
 and, in processes of their own, the passengers (bench/crowd.py) and this script, which
 holds the far ends: the test stand-ins for SMTP (aiosmtpd) and the Telegram Bot API, which
@@ -307,7 +307,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2,
-                        help="Hypercorn worker processes (LIFTWATCH_WORKERS; one per core, so 2 here)")
+                        help="Uvicorn worker processes (LIFTWATCH_WORKERS; one per core, so 2 here)")
     parser.add_argument("--separate-worker", action="store_true",
                         help="run the job worker as `liftwatch worker`, not inside serve")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for every message")

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE] [--py-spy FILE]
 
-The portal is a real `liftwatch serve` (its own process, `--workers` Hypercorn processes;
+The portal is a real `liftwatch serve` (its own process, `--workers` Uvicorn processes;
 its job worker off unless `--worker`: the first messages are sent by the portal itself, and
 the worker's start-up daily round over every elevator would otherwise run during the taps).
 The trapped passengers run in a process of their own (bench/rescue_crowd.py: each opens its
@@ -211,7 +211,7 @@ async def run(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1, help="Hypercorn worker processes of the portal")
+    parser.add_argument("--workers", type=int, default=1, help="Uvicorn worker processes of the portal")
     parser.add_argument("--worker", action="store_true",
                         help="run the job worker inside the portal too (its start-up daily round then competes)")
     parser.add_argument("--profile", metavar="FILE", help="run the portal under cProfile and write its profile here")

@@ -46,7 +46,7 @@ def free_port():
 
 @pytest.fixture
 async def served(config, store, tmp_path):
-    """Yield (port, log path) of a real `liftwatch serve` (Hypercorn) on the small district."""
+    """Yield (port, log path) of a real `liftwatch serve` (Uvicorn) on the small district."""
     await load_small_district(store.db, today(TZ))
     port, log_path = free_port(), tmp_path / "serve.log"
     env = {**os.environ, "LIFTWATCH_MONGODB_URI": config.mongodb_uri, "LIFTWATCH_DB_NAME": config.db_name,
