@@ -227,8 +227,8 @@ def apply_update(doc, filter_doc, update, inserting):
         fieldnames.check_update_paths(update)
     # mongomock refuses top-level '$' names that MongoDB 5+ stores on an upsert's insert.
     rest, direct = fieldnames.split_top_level_dollars(update) if inserting else (update, {})
-    new = copy.deepcopy(doc)
     phase = _for_phase(rest, inserting)
+    new = _copy_for_update(doc, phase)
     if not phase and not direct:
         # Only $setOnInsert, and the filter matched: MongoDB changes nothing (mongomock would
         # take the empty remainder for a replacement by an empty document).
@@ -241,6 +241,26 @@ def apply_update(doc, filter_doc, update, inserting):
     if "_id" in doc and not _same(new.get("_id"), doc["_id"]):
         raise _immutable_id()
     _keep_longs(doc, new, update)
+    return new
+
+
+def _copy_for_update(doc, update):
+    """Return a copy of doc that update may change in place: only the top-level fields it names are copied deeply.
+
+    The other fields stay the very objects of doc, which Transaction.replace relies on to
+    skip the indexes whose fields an update left alone.
+    """
+    new = dict(doc)
+    for operator, fields in update.items():
+        for path in fields:
+            top = path.split(".", 1)[0]
+            if top in doc and new[top] is doc[top]:
+                new[top] = copy.deepcopy(doc[top])
+        if operator == "$rename":
+            for target in fields.values():
+                top = str(target).split(".", 1)[0]
+                if top in doc and new[top] is doc[top]:
+                    new[top] = copy.deepcopy(doc[top])
     return new
 
 

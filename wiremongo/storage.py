@@ -6,6 +6,7 @@ so no user-chosen name ever reaches SQL or the file system.
 
 import contextlib
 import dataclasses
+import functools
 import sqlite3
 import threading
 
@@ -17,6 +18,7 @@ from wiremongo.errors import DataDirError, duplicate_key
 FORMAT_VERSION = 2  # 2: descending index components stored inverted
 _WRITER_CACHE_KIB = 32 * 1024
 _READER_CACHE_KIB = 8 * 1024
+_ABSENT = object()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -41,17 +43,28 @@ class Index:
     def table(self):
         return f"x{self.tid}"
 
-    @property
+    @functools.cached_property
     def fields(self):
         return list(self.spec["key"])
 
-    @property
+    @functools.cached_property
     def directions(self):
         return list(self.spec["key"].values())
 
     @property
     def unique(self):
         return bool(self.spec.get("unique"))
+
+    def untouched(self, old, new):
+        """Tell whether new holds the very objects old holds in every top-level field this index reads."""
+        if "partialFilterExpression" in self.spec:
+            return False  # its filter may read any field
+        return all(old.get(top, _ABSENT) is new.get(top, _ABSENT) for top in self.tops)
+
+    @functools.cached_property
+    def tops(self):
+        """Return the top-level field names of the index's fields."""
+        return {field.split(".", 1)[0] for field in self.fields}
 
     def keys_of(self, doc):
         """Return the keys doc has in this index (none if a sparse or partial index skips it)."""
@@ -243,10 +256,12 @@ class Transaction:
             self._add_keys(coll, index, rid, doc)
         return rid
 
-    def replace(self, coll, rid, old, new):
-        """Overwrite a stored document, moving only the index keys that changed."""
-        self.conn.execute(f"UPDATE {coll.table} SET doc=? WHERE rid=?", (bson.encode(new), rid))
+    def replace(self, coll, rid, old, new, raw=None):
+        """Overwrite a stored document (raw: the new one's BSON, if known), moving only the index keys that changed."""
+        self.conn.execute(f"UPDATE {coll.table} SET doc=? WHERE rid=?", (raw or bson.encode(new), rid))
         for index in coll.indexes:
+            if index.untouched(old, new):
+                continue
             before, after = index.keys_of(old), index.keys_of(new)
             for key in before - after:
                 self.conn.execute(f"DELETE FROM {index.table} WHERE k=? AND rid=?", (key, rid))

@@ -136,8 +136,8 @@ def update_statement(txn, coll, spec):
     modified = sum(_modify(txn, coll, rid, doc, filter_doc, update) for rid, doc in rows)
     if rids or not spec.get("upsert"):
         return len(rids), modified, None
-    new = upsert_document(filter_doc, update)
-    txn.insert(coll, new)
+    new, raw = upsert_document(filter_doc, update)
+    txn.insert(coll, new, raw)
     return 0, 0, new["_id"]
 
 
@@ -157,16 +157,17 @@ def _modify(txn, coll, rid, doc, filter_doc, update):
     """Apply update to one stored document; tell whether it changed."""
     new = matching.apply_update(doc, filter_doc, update, False)
     _check_id(new.get("_id"))
-    if bson.encode(new) == bson.encode(doc):
+    raw = bson.encode(new)
+    if raw == bson.encode(doc):
         return False
-    if len(bson.encode(new)) > MAX_DOCUMENT_BYTES:
+    if len(raw) > MAX_DOCUMENT_BYTES:
         raise CommandError("document after update is too large", 17419, "BSONObjectTooLarge")
-    txn.replace(coll, rid, doc, new)
+    txn.replace(coll, rid, doc, new, raw)
     return True
 
 
 def upsert_document(filter_doc, update):
-    """Return the document an upsert inserts, as MongoDB builds it."""
+    """Return the document an upsert inserts, as MongoDB builds it, and its BSON."""
     seed = matching.upsert_seed(filter_doc)
     if matching.is_operator_update(update):
         new = matching.apply_update(seed, filter_doc, update, True)
@@ -174,7 +175,7 @@ def upsert_document(filter_doc, update):
         if "_id" in seed and "_id" in update and bson.encode({"v": seed["_id"]}) != bson.encode({"v": update["_id"]}):
             raise CommandError("The _id field cannot be changed", 66, "ImmutableField")
         new = {**({"_id": seed["_id"]} if "_id" in seed else {}), **update}
-    return prepare_insert(new)[0]
+    return prepare_insert(new)
 
 
 def cmd_delete(ctx, db_name, cmd):
@@ -249,14 +250,15 @@ def _find_and_modify(txn, coll, cmd, filter_doc, update):
         rid, doc = rows[0]
         new = matching.apply_update(doc, filter_doc, update, False)
         _check_id(new.get("_id"))
-        if bson.encode(new) != bson.encode(doc):
-            txn.replace(coll, rid, doc, new)
+        raw = bson.encode(new)
+        if raw != bson.encode(doc):
+            txn.replace(coll, rid, doc, new, raw)
         value = new if cmd.get("new") else doc
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": matching.project(value, fields)}
     if not cmd.get("upsert"):
         return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
-    new = upsert_document(filter_doc, update)
-    txn.insert(coll, new)
+    new, raw = upsert_document(filter_doc, update)
+    txn.insert(coll, new, raw)
     value = matching.project(new, fields) if cmd.get("new") else None
     return {"lastErrorObject": {"n": 1, "updatedExisting": False, "upserted": new["_id"]}, "value": value}
 
