@@ -6,6 +6,7 @@ collection; one scratch collection is used only for those methods, never to stor
 """
 
 import copy
+import functools
 import re
 
 import bson
@@ -25,6 +26,15 @@ UPDATE_OPERATORS = {"$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename",
 _REGEX_TYPES = (re.Pattern, bson.regex.Regex)
 NOTHING = filtering.NOTHING
 _scratch = mongomock.MongoClient().get_database("wiremongo").get_collection("scratch")
+
+
+class _ParsedVersions:
+    """mongomock parses the same version strings for every field an update sets: parse each once."""
+
+    parse = staticmethod(functools.lru_cache(maxsize=64)(mongomock.collection.version.parse))
+
+
+mongomock.collection.version = _ParsedVersions
 
 
 def check_filter(filter_doc):

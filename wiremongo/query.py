@@ -55,7 +55,8 @@ def matching(db, coll, chosen, filter_doc, conn=None, stats=None):
 def matching_rows(db, coll, filter_doc, sort=None, hint=None, conn=None, limit=0):
     """Return [(rid, document)] of matches in sort order (writes read them, then change them)."""
     chosen = plan(coll, filter_doc, sort, hint)
-    rows = ((doc, 0, rid) for rid, doc, _ in scan(db, coll, chosen, conn) if matches(filter_doc, doc))
+    exact = chosen.exact_count and chosen.index is not None  # every entry in the ranges matches
+    rows = ((doc, 0, rid) for rid, doc, _ in scan(db, coll, chosen, conn) if exact or matches(filter_doc, doc))
     if sort and not chosen.sorted:
         ordered = sort_documents(rows, sort, limit or None, keep_rid=True)
         return [(rid, doc) for doc, rid in itertools.islice(ordered, limit or None)]

@@ -97,7 +97,7 @@ class Collection:
 
 def connect(path, cache_kib):
     """Open a connection in WAL mode with a bounded page cache."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30, cached_statements=1024)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{cache_kib}")

@@ -12,6 +12,7 @@ from wiremongo.planner import plan
 from wiremongo.scan import scan
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+KEPT_DOCUMENTS = 100  # an update_many keeps this many matches in memory; it reads the others again
 
 
 def prepare_insert(doc):
@@ -126,11 +127,16 @@ def update_statement(txn, coll, spec):
         raise CommandError("multi update is not supported for replacement-style update", 9, "FailedToParse")
     hint = check_hint_type(spec.get("hint"))
     if multi:
-        # Only the row ids are kept, so a large update_many holds no more than one document at a time;
-        # they are all found before any changes, so a moved index key is never met twice.
+        # The matches are all found before any changes, so a moved index key is never met twice.
+        # Only the first documents are kept, so a large update_many holds few at a time; the rest
+        # are read again by row id (no statement changes a row before its own turn).
         chosen = plan(coll, filter_doc, None, hint)
-        rids = [rid for rid, doc, _ in scan(txn.db, coll, chosen, txn.conn) if matching.matches(filter_doc, doc)]
-        rows = ((rid, _stored(txn, coll, rid)) for rid in rids)
+        exact = chosen.exact_count and chosen.index is not None
+        rids = []
+        for rid, doc, _ in scan(txn.db, coll, chosen, txn.conn):
+            if exact or matching.matches(filter_doc, doc):
+                rids.append((rid, doc if len(rids) < KEPT_DOCUMENTS else None))
+        rows = ((rid, doc if doc is not None else _stored(txn, coll, rid)) for rid, doc in rids)
     else:
         rids = rows = query.matching_rows(txn.db, coll, filter_doc, hint=hint, conn=txn.conn, limit=1)
     modified = sum(_modify(txn, coll, rid, doc, filter_doc, update) for rid, doc in rows)
