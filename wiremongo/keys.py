@@ -209,6 +209,9 @@ def _walk(value, parts, out, whole_arrays):
         out.append(MISSING)
 
 
+_DEEP = object()
+
+
 def index_keys(doc, fields, directions=None):
     """Return the set of index keys of doc for an index on fields (one per array element).
 
@@ -217,7 +220,11 @@ def index_keys(doc, fields, directions=None):
     """
     keys = [b""]
     for i, field in enumerate(fields):
-        components = {encode(value) for value in path_values(doc, field)}
+        value = doc.get(field, MISSING) if "." not in field and isinstance(doc, dict) else _DEEP
+        if value is _DEEP or isinstance(value, list):
+            components = {encode(item) for item in path_values(doc, field)}
+        else:
+            components = (encode(value),)  # what path_values gives for a top-level field holding no array
         if directions is not None and directions[i] < 0:
             components = {invert(component) for component in components}
         keys = [key + component for key in keys for component in components]

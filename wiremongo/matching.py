@@ -238,13 +238,17 @@ def apply_update(doc, filter_doc, update, inserting):
     # mongomock refuses top-level '$' names that MongoDB 5+ stores on an upsert's insert.
     rest, direct = fieldnames.split_top_level_dollars(update) if inserting else (update, {})
     phase = _for_phase(rest, inserting)
-    new = _copy_for_update(doc, phase)
+    plain = bool(phase) and _plain_sets(phase)
+    new = dict(doc) if plain else _copy_for_update(doc, phase)
     if not phase and not direct:
         # Only $setOnInsert, and the filter matched: MongoDB changes nothing (mongomock would
         # take the empty remainder for a replacement by an empty document).
         return new
     try:
-        _scratch._apply_update_document(new, filter_doc, phase, inserting)
+        if plain:
+            _set_fields(new, phase)
+        else:
+            _scratch._apply_update_document(new, filter_doc, phase, inserting)
     except (TypeError, KeyError, IndexError, AttributeError) as exc:
         raise CommandError(f"cannot apply the update: {exc}", 14, "TypeMismatch") from None
     new.update(copy.deepcopy(direct))
@@ -252,6 +256,23 @@ def apply_update(doc, filter_doc, update, inserting):
         raise _immutable_id()
     _keep_longs(doc, new, update)
     return new
+
+
+_SETTING = {"$set", "$setOnInsert"}
+
+
+def _plain_sets(update):
+    """Tell whether update only sets top-level fields by plain names ($set, $setOnInsert)."""
+    return all(operator in _SETTING for operator in update) and \
+        not any("." in name or "$" in name or "\0" in name for fields in update.values() for name in fields)
+
+
+def _set_fields(doc, update):
+    """Apply a _plain_sets update in place, as mongomock's $set does field by field."""
+    for fields in update.values():
+        bson.encode(fields)  # mongomock checks that each value can be stored
+        for name, value in fields.items():
+            doc[name] = copy.deepcopy(value) if isinstance(value, (tuple, list)) else value
 
 
 def _copy_for_update(doc, update):
