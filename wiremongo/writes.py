@@ -9,7 +9,7 @@ from wiremongo import fieldnames, matching, query
 from wiremongo.errors import CommandError, bad_value
 from wiremongo.options import check_collation, check_fields, check_hint_type, collection_name, document
 from wiremongo.planner import plan
-from wiremongo.scan import scan
+from wiremongo.scan import raw_rows, scan
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 KEPT_DOCUMENTS = 100  # an update_many keeps this many matches in memory; it reads the others again
@@ -133,13 +133,14 @@ def update_statement(txn, coll, spec):
         chosen = plan(coll, filter_doc, None, hint)
         exact = chosen.exact_count and chosen.index is not None
         rids = []
-        for rid, doc, _ in scan(txn.db, coll, chosen, txn.conn):
+        for rid, raw in raw_rows(txn.db, coll, chosen, txn.conn):
+            doc = bson.decode(raw)
             if exact or matching.matches(filter_doc, doc):
-                rids.append((rid, doc if len(rids) < KEPT_DOCUMENTS else None))
-        rows = ((rid, doc if doc is not None else _stored(txn, coll, rid)) for rid, doc in rids)
+                rids.append((rid, doc, raw) if len(rids) < KEPT_DOCUMENTS else (rid, None, None))
+        rows = (row if row[1] is not None else _stored(txn, coll, row[0]) for row in rids)
     else:
         rids = rows = query.matching_rows(txn.db, coll, filter_doc, hint=hint, conn=txn.conn, limit=1)
-    modified = sum(_modify(txn, coll, rid, doc, filter_doc, update) for rid, doc in rows)
+    modified = sum(_modify(txn, coll, rid, doc, raw, filter_doc, update) for rid, doc, raw in rows)
     if rids or not spec.get("upsert"):
         return len(rids), modified, None
     new, raw = upsert_document(filter_doc, update)
@@ -148,7 +149,8 @@ def update_statement(txn, coll, spec):
 
 
 def _stored(txn, coll, rid):
-    return bson.decode(txn.conn.execute(f"SELECT doc FROM {coll.table} WHERE rid=?", (rid,)).fetchone()[0])
+    raw = txn.conn.execute(f"SELECT doc FROM {coll.table} WHERE rid=?", (rid,)).fetchone()[0]
+    return rid, bson.decode(raw), raw
 
 
 def _refuse_extras(spec):
@@ -159,12 +161,12 @@ def _refuse_extras(spec):
         raise CommandError("the option 'let' (c) is not supported by wiremongo", 115, "CommandNotSupported")
 
 
-def _modify(txn, coll, rid, doc, filter_doc, update):
-    """Apply update to one stored document; tell whether it changed."""
+def _modify(txn, coll, rid, doc, stored, filter_doc, update):
+    """Apply update to one stored document (stored: its BSON as read); tell whether it changed."""
     new = matching.apply_update(doc, filter_doc, update, False)
     _check_id(new.get("_id"))
     raw = bson.encode(new)
-    if raw == bson.encode(doc):
+    if raw == stored:
         return False
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise CommandError("document after update is too large", 17419, "BSONObjectTooLarge")
@@ -248,16 +250,16 @@ def _find_and_modify(txn, coll, cmd, filter_doc, update):
     rows = query.matching_rows(txn.db, coll, filter_doc, sort, check_hint_type(cmd.get("hint")), txn.conn, 1)
     fields = document(cmd, "fields") or None
     if cmd.get("remove"):
-        for rid, doc in rows:
+        for rid, doc, _ in rows:
             txn.delete(coll, rid, doc)
         value = matching.project(rows[0][1], fields) if rows else None
         return {"lastErrorObject": {"n": len(rows)}, "value": value}
     if rows:
-        rid, doc = rows[0]
+        rid, doc, stored = rows[0]
         new = matching.apply_update(doc, filter_doc, update, False)
         _check_id(new.get("_id"))
         raw = bson.encode(new)
-        if raw != bson.encode(doc):
+        if raw != stored:
             txn.replace(coll, rid, doc, new, raw)
         value = new if cmd.get("new") else doc
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": matching.project(value, fields)}
