@@ -112,6 +112,7 @@ class Database:
         self.name = name
         self.path = str(path)
         self.lock = threading.RLock()
+        self._closed = False
         self._local = threading.local()
         self.writer = connect(self.path, _WRITER_CACHE_KIB)
         self.writer.executescript(_SCHEMA)
@@ -142,6 +143,22 @@ class Database:
             conn = self._local.conn = connect(self.path, _READER_CACHE_KIB)
         return conn
 
+    def fetch(self, sql, params, small):
+        """Return every row of a read statement.
+
+        A small one (a first chunk of at most scan.FIRST_CHUNK rows) runs on the writer
+        connection when no write is under way, whose page cache every commit keeps warm (a
+        reader's is dropped after each commit of another connection); it never waits for the
+        write lock. Anything else runs on this thread's reader connection.
+        """
+        if small and not getattr(self._local, "writing", False) and self.lock.acquire(blocking=False):
+            try:
+                if not self._closed:
+                    return self.writer.execute(sql, params).fetchall()
+            finally:
+                self.lock.release()
+        return self.reader().execute(sql, params).fetchall()
+
     def collection(self, name):
         """Return the committed collection called name, or None."""
         return self.catalog.get(name)
@@ -152,18 +169,22 @@ class Database:
         with self.lock:
             txn = Transaction(self)
             self.writer.execute("BEGIN IMMEDIATE")
-            try:
+            was_writing, self._local.writing = getattr(self._local, "writing", False), True
+            try:  # meanwhile this thread's reads through fetch() stay off the writer connection
                 yield txn
             except BaseException:
                 self.writer.execute("ROLLBACK")
                 self.catalog = self._load_catalog(self.writer)
                 raise
+            finally:
+                self._local.writing = was_writing
             self.writer.execute("COMMIT")
             self.catalog = txn.catalog
 
     def close(self):
         """Close the writer connection."""
         with self.lock:
+            self._closed = True
             self.writer.close()
 
 
