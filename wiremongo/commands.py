@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
 _CODEC = bson.CodecOptions(document_class=dict, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
-_TRANSACTIONS = {"startTransaction", "autocommit"}
 # MongoDB commands wiremongo does not implement: refused by name, not "no such command".
 _KNOWN_ELSEWHERE = {"collMod", "mapReduce", "validate", "compact", "reIndex", "convertToCapped",
                     "cloneCollectionAsCapped", "createUser", "updateUser", "dropUser", "usersInfo", "createRole",
@@ -74,7 +73,7 @@ class Commands:
         if handler is None:
             raise CommandError(f"no such command: '{name}'", 59, "CommandNotFound")
         names.check_db_name(db_name)
-        if _TRANSACTIONS & set(command):
+        if "startTransaction" in command or "autocommit" in command:
             raise CommandError("transactions are not supported by wiremongo", 115, "CommandNotSupported")
         # One form for every value (naive UTC datetimes, plain dicts); inserts are encoded anyway.
         cmd = command if self.wire_decoded or (name == "insert" and type(command.get("documents")) is list) else \
