@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
 _CODEC = bson.CodecOptions(document_class=dict, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
-_TRANSACTIONS = {"startTransaction", "autocommit"}
 # MongoDB commands wiremongo does not implement: refused by name, not "no such command".
 _KNOWN_ELSEWHERE = {"collMod", "mapReduce", "validate", "compact", "reIndex", "convertToCapped",
                     "cloneCollectionAsCapped", "createUser", "updateUser", "dropUser", "usersInfo", "createRole",
@@ -39,7 +38,10 @@ _KNOWN_ELSEWHERE = {"collMod", "mapReduce", "validate", "compact", "reIndex", "c
 class Commands:
     """Run command documents against the databases under data_dir/db/."""
 
-    def __init__(self, data_dir, ttl_interval=60.0, raw_batches=False):
+    def __init__(self, data_dir, ttl_interval=60.0, raw_batches=False, wire_decoded=False):
+        # wire_decoded: commands arrive as wiremongo.wire decodes them (plain dicts, naive UTC
+        # datetimes, none out of range), so they need no normalising round trip through BSON.
+        self.wire_decoded = wire_decoded
         self.dir = Path(data_dir).absolute() / "db"
         self.dir.mkdir(parents=True, exist_ok=True)
         check_data_dir(self.dir)
@@ -71,10 +73,10 @@ class Commands:
         if handler is None:
             raise CommandError(f"no such command: '{name}'", 59, "CommandNotFound")
         names.check_db_name(db_name)
-        if _TRANSACTIONS & set(command):
+        if "startTransaction" in command or "autocommit" in command:
             raise CommandError("transactions are not supported by wiremongo", 115, "CommandNotSupported")
         # One form for every value (naive UTC datetimes, plain dicts); inserts are encoded anyway.
-        cmd = command if name == "insert" and type(command.get("documents")) is list else \
+        cmd = command if self.wire_decoded or (name == "insert" and type(command.get("documents")) is list) else \
             bson.decode(bson.encode(command), _CODEC)
         reply = handler(self, db_name, cmd)
         return {**reply, "ok": 1.0}
@@ -121,8 +123,8 @@ class Commands:
 
 
 def wire_backend(data_dir):
-    """Return the engine the wire server runs: cursor batches hold documents already encoded."""
-    return Commands(data_dir, raw_batches=True)
+    """Return the engine the wire server runs: commands as the wire decodes them, batches already encoded."""
+    return Commands(data_dir, raw_batches=True, wire_decoded=True)
 
 
 def check_data_dir(directory):

@@ -51,6 +51,8 @@ def check_update_paths(update):
 
 def split_top_level_dollars(update):
     """Split an upsert's update into what mongomock applies and the top-level '$' fields it sets directly."""
+    if not any(str(path).startswith("$") for fields in update.values() for path in fields):
+        return update, {}
     rest, direct = {operator: {} for operator in update}, {}
     for operator, fields in update.items():
         for path, value in fields.items():

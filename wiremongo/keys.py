@@ -6,7 +6,6 @@ regex < MaxKey) and a self-delimiting payload, so compound keys are plain concat
 and no key is a prefix of another.
 """
 
-import calendar
 import datetime
 import math
 import re
@@ -43,7 +42,7 @@ def type_byte(value):
 
 def encode(value):
     """Return the order-preserving key of one value (type byte and payload)."""
-    tag = _tag(value)
+    tag = _TAGS.get(type(value)) or _tag(value)
     if tag in (NULL, MINKEY, MAXKEY):
         return _SINGLE[tag]
     return _SINGLE[tag] + _PAYLOADS[tag](value)
@@ -137,7 +136,8 @@ def _date(value):
     else:
         if value.tzinfo is not None:
             value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        millis = calendar.timegm(value.timetuple()) * 1000 + value.microsecond // 1000
+        since = value - _EPOCH
+        millis = (since.days * 86_400 + since.seconds) * 1000 + since.microseconds // 1000
     return struct.pack(">Q", (millis + (1 << 63)) & 0xFFFFFFFFFFFFFFFF)
 
 
@@ -158,6 +158,10 @@ _PAYLOADS = {
     REGEX: _regex,
     CODE: lambda value: _string(str(value)) + _object(value.scope or {}),
 }
+# The tags of the commonest exact types, looked up before _tag's chain of isinstance checks.
+_TAGS = {str: STRING, type(None): NULL, bool: BOOL, int: NUMBER, float: NUMBER, datetime.datetime: DATE,
+         dict: OBJECT, list: ARRAY, ObjectId: OID}
+_EPOCH = datetime.datetime(1970, 1, 1)
 _SINGLE = {tag: bytes([tag]) for tag in (MINKEY, NULL, NUMBER, STRING, OBJECT, ARRAY, BINARY, OID, BOOL, DATE,
                                          TIMESTAMP, REGEX, CODE, MAXKEY)}
 
@@ -205,6 +209,9 @@ def _walk(value, parts, out, whole_arrays):
         out.append(MISSING)
 
 
+_DEEP = object()
+
+
 def index_keys(doc, fields, directions=None):
     """Return the set of index keys of doc for an index on fields (one per array element).
 
@@ -213,7 +220,11 @@ def index_keys(doc, fields, directions=None):
     """
     keys = [b""]
     for i, field in enumerate(fields):
-        components = {encode(value) for value in path_values(doc, field)}
+        value = doc.get(field, MISSING) if "." not in field and isinstance(doc, dict) else _DEEP
+        if value is _DEEP or isinstance(value, list):
+            components = {encode(item) for item in path_values(doc, field)}
+        else:
+            components = (encode(value),)  # what path_values gives for a top-level field holding no array
         if directions is not None and directions[i] < 0:
             components = {invert(component) for component in components}
         keys = [key + component for key in keys for component in components]

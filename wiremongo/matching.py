@@ -6,6 +6,7 @@ collection; one scratch collection is used only for those methods, never to stor
 """
 
 import copy
+import functools
 import re
 
 import bson
@@ -25,6 +26,15 @@ UPDATE_OPERATORS = {"$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename",
 _REGEX_TYPES = (re.Pattern, bson.regex.Regex)
 NOTHING = filtering.NOTHING
 _scratch = mongomock.MongoClient().get_database("wiremongo").get_collection("scratch")
+
+
+class _ParsedVersions:
+    """mongomock parses the same version strings for every field an update sets: parse each once."""
+
+    parse = staticmethod(functools.lru_cache(maxsize=64)(mongomock.collection.version.parse))
+
+
+mongomock.collection.version = _ParsedVersions
 
 
 def check_filter(filter_doc):
@@ -227,20 +237,61 @@ def apply_update(doc, filter_doc, update, inserting):
         fieldnames.check_update_paths(update)
     # mongomock refuses top-level '$' names that MongoDB 5+ stores on an upsert's insert.
     rest, direct = fieldnames.split_top_level_dollars(update) if inserting else (update, {})
-    new = copy.deepcopy(doc)
     phase = _for_phase(rest, inserting)
+    plain = bool(phase) and _plain_sets(phase)
+    new = dict(doc) if plain else _copy_for_update(doc, phase)
     if not phase and not direct:
         # Only $setOnInsert, and the filter matched: MongoDB changes nothing (mongomock would
         # take the empty remainder for a replacement by an empty document).
         return new
     try:
-        _scratch._apply_update_document(new, filter_doc, phase, inserting)
+        if plain:
+            _set_fields(new, phase)
+        else:
+            _scratch._apply_update_document(new, filter_doc, phase, inserting)
     except (TypeError, KeyError, IndexError, AttributeError) as exc:
         raise CommandError(f"cannot apply the update: {exc}", 14, "TypeMismatch") from None
     new.update(copy.deepcopy(direct))
     if "_id" in doc and not _same(new.get("_id"), doc["_id"]):
         raise _immutable_id()
     _keep_longs(doc, new, update)
+    return new
+
+
+_SETTING = {"$set", "$setOnInsert"}
+
+
+def _plain_sets(update):
+    """Tell whether update only sets top-level fields by plain names ($set, $setOnInsert)."""
+    return all(operator in _SETTING for operator in update) and \
+        not any("." in name or "$" in name or "\0" in name for fields in update.values() for name in fields)
+
+
+def _set_fields(doc, update):
+    """Apply a _plain_sets update in place, as mongomock's $set does field by field."""
+    for fields in update.values():
+        bson.encode(fields)  # mongomock checks that each value can be stored
+        for name, value in fields.items():
+            doc[name] = copy.deepcopy(value) if isinstance(value, (tuple, list)) else value
+
+
+def _copy_for_update(doc, update):
+    """Return a copy of doc that update may change in place: only the top-level fields it names are copied deeply.
+
+    The other fields stay the very objects of doc, which Transaction.replace relies on to
+    skip the indexes whose fields an update left alone.
+    """
+    new = dict(doc)
+    for operator, fields in update.items():
+        for path in fields:
+            top = path.split(".", 1)[0]
+            if top in doc and new[top] is doc[top]:
+                new[top] = copy.deepcopy(doc[top])
+        if operator == "$rename":
+            for target in fields.values():
+                top = str(target).split(".", 1)[0]
+                if top in doc and new[top] is doc[top]:
+                    new[top] = copy.deepcopy(doc[top])
     return new
 
 

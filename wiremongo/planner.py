@@ -57,10 +57,14 @@ def plan(coll, filter_doc, sort=None, hint=None):
     if hint is not None:
         return _plan_on(_hinted(coll, hint), conditions, sort, filter_doc)
     # A partial or sparse index lacks documents a query may match: used only when hinted.
-    candidates = [ID_INDEX] + [i for i in coll.indexes
-                               if "partialFilterExpression" not in i.spec and not i.spec.get("sparse")]
-    best = max((_plan_on(index, conditions, sort, filter_doc) for index in candidates), key=_score)
-    return best if _score(best) > (0, 0) else Plan(sorted=not sort)
+    # An index whose first field the filter does not name and the sort does not start with
+    # scores (0, 0), as a collection scan does: it is not planned at all.
+    first_sorted = sort[0][0] if sort else None
+    candidates = [index for index in [ID_INDEX, *coll.indexes]
+                  if (index.fields[0] in conditions or index.fields[0] == first_sorted)
+                  and "partialFilterExpression" not in index.spec and not index.spec.get("sparse")]
+    best = max((_plan_on(index, conditions, sort, filter_doc) for index in candidates), key=_score, default=None)
+    return best if best is not None and _score(best) > (0, 0) else Plan(sorted=not sort)
 
 
 def _natural(sort, hint):

@@ -53,13 +53,15 @@ def matching(db, coll, chosen, filter_doc, conn=None, stats=None):
 
 
 def matching_rows(db, coll, filter_doc, sort=None, hint=None, conn=None, limit=0):
-    """Return [(rid, document)] of matches in sort order (writes read them, then change them)."""
+    """Return [(rid, document, stored BSON)] of matches in sort order (writes read them, then change them)."""
     chosen = plan(coll, filter_doc, sort, hint)
-    rows = ((doc, 0, rid) for rid, doc, _ in scan(db, coll, chosen, conn) if matches(filter_doc, doc))
+    exact = chosen.exact_count and chosen.index is not None  # every entry in the ranges matches
+    decoded = ((rid, bson.decode(raw), raw) for rid, raw in raw_rows(db, coll, chosen, conn))
+    rows = ((doc, 0, (rid, raw)) for rid, doc, raw in decoded if exact or matches(filter_doc, doc))
     if sort and not chosen.sorted:
         ordered = sort_documents(rows, sort, limit or None, keep_rid=True)
-        return [(rid, doc) for doc, rid in itertools.islice(ordered, limit or None)]
-    return [(rid, doc) for doc, _, rid in itertools.islice(rows, limit or None)]
+        return [(rid, doc, raw) for doc, (rid, raw) in itertools.islice(ordered, limit or None)]
+    return [(rid, doc, raw) for doc, _, (rid, raw) in itertools.islice(rows, limit or None)]
 
 
 def sort_documents(docs, sort, bound=None, keep_rid=False):

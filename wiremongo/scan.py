@@ -44,13 +44,16 @@ def raw_rows(db, coll, plan, conn=None, stats=None, skip=0):
     """
     stats = stats if stats is not None else Stats()
     if conn is None:
-        get_conn = db.reader
+        get_conn, fetch = db.reader, db.fetch
     else:
         get_conn = (lambda: conn) if isinstance(conn, sqlite3.Connection) else conn
+
+        def fetch(sql, params, small):
+            return get_conn().execute(sql, params).fetchall()
     if plan.index is None:
-        rows = _collscan(coll, get_conn, plan.backward)
+        rows = _collscan(coll, fetch, plan.backward)
     else:
-        rows = _ranges(coll, plan, get_conn, skip, stats)
+        rows = _ranges(coll, plan, get_conn, fetch, skip, stats)
     seen = set() if plan.index is not None and plan.index.multikey else None
     for rid, raw in rows:
         if seen is not None:
@@ -69,12 +72,12 @@ def _chunks():
         size = min(size * 4, MAX_CHUNK)
 
 
-def _collscan(coll, get_conn, backward=False):
+def _collscan(coll, fetch, backward=False):
     last = 2 ** 63 - 1 if backward else 0
     sql = f"SELECT rid, doc FROM {coll.table} WHERE rid {'<' if backward else '>'} ? " \
           f"ORDER BY rid {'DESC' if backward else ''} LIMIT ?"
     for size in _chunks():
-        rows = get_conn().execute(sql, (last, size)).fetchall()
+        rows = fetch(sql, (last, size), size <= FIRST_CHUNK)
         yield from rows
         if len(rows) < size:
             return
@@ -86,7 +89,7 @@ def can_skip_keys(plan, sort):
     return plan.index is not None and plan.exact_count and not plan.index.multikey and (plan.sorted or not sort)
 
 
-def _ranges(coll, plan, get_conn, skip=0, stats=None):
+def _ranges(coll, plan, get_conn, fetch, skip=0, stats=None):
     if plan.index is ID_INDEX:
         source, key, rid = f"{coll.table} c", "c.id", "c.rid"
         keys_only = (coll.table, "id", "rid")
@@ -106,7 +109,7 @@ def _ranges(coll, plan, get_conn, skip=0, stats=None):
             start, skip = _skip_in_range(get_conn(), keys_only, lo, hi, skip, plan.backward, stats)
             if start is False:
                 continue  # the whole range was skipped
-        yield from _one_range(get_conn, sql, lo, hi, plan.backward, start)
+        yield from _one_range(fetch, sql, lo, hi, plan.backward, start)
 
 
 def _skip_in_range(conn, keys_only, lo, hi, skip, backward, stats):
@@ -126,14 +129,14 @@ def _skip_in_range(conn, keys_only, lo, hi, skip, backward, stats):
     return False, skip - held
 
 
-def _one_range(get_conn, sql, lo, hi, backward, start=None):
+def _one_range(fetch, sql, lo, hi, backward, start=None):
     last_key, last_rid, bound = (hi, -1, lo) if backward else (lo, -1, hi)
     if start is not None:
         last_key, last_rid = start
     if lo >= hi:
         return
     for size in _chunks():
-        rows = get_conn().execute(sql, (last_key, last_rid, bound, size)).fetchall()
+        rows = fetch(sql, (last_key, last_rid, bound, size), size <= FIRST_CHUNK)
         for _, rid, raw in rows:
             yield rid, raw
         if len(rows) < size:

@@ -6,6 +6,7 @@ so no user-chosen name ever reaches SQL or the file system.
 
 import contextlib
 import dataclasses
+import functools
 import sqlite3
 import threading
 
@@ -17,6 +18,7 @@ from wiremongo.errors import DataDirError, duplicate_key
 FORMAT_VERSION = 2  # 2: descending index components stored inverted
 _WRITER_CACHE_KIB = 32 * 1024
 _READER_CACHE_KIB = 8 * 1024
+_ABSENT = object()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -41,17 +43,28 @@ class Index:
     def table(self):
         return f"x{self.tid}"
 
-    @property
+    @functools.cached_property
     def fields(self):
         return list(self.spec["key"])
 
-    @property
+    @functools.cached_property
     def directions(self):
         return list(self.spec["key"].values())
 
     @property
     def unique(self):
         return bool(self.spec.get("unique"))
+
+    def untouched(self, old, new):
+        """Tell whether new holds the very objects old holds in every top-level field this index reads."""
+        if "partialFilterExpression" in self.spec:
+            return False  # its filter may read any field
+        return all(old.get(top, _ABSENT) is new.get(top, _ABSENT) for top in self.tops)
+
+    @functools.cached_property
+    def tops(self):
+        """Return the top-level field names of the index's fields."""
+        return {field.split(".", 1)[0] for field in self.fields}
 
     def keys_of(self, doc):
         """Return the keys doc has in this index (none if a sparse or partial index skips it)."""
@@ -84,7 +97,7 @@ class Collection:
 
 def connect(path, cache_kib):
     """Open a connection in WAL mode with a bounded page cache."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30, cached_statements=1024)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{cache_kib}")
@@ -99,6 +112,7 @@ class Database:
         self.name = name
         self.path = str(path)
         self.lock = threading.RLock()
+        self._closed = False
         self._local = threading.local()
         self.writer = connect(self.path, _WRITER_CACHE_KIB)
         self.writer.executescript(_SCHEMA)
@@ -129,6 +143,22 @@ class Database:
             conn = self._local.conn = connect(self.path, _READER_CACHE_KIB)
         return conn
 
+    def fetch(self, sql, params, small):
+        """Return every row of a read statement.
+
+        A small one (a first chunk of at most scan.FIRST_CHUNK rows) runs on the writer
+        connection when no write is under way, whose page cache every commit keeps warm (a
+        reader's is dropped after each commit of another connection); it never waits for the
+        write lock. Anything else runs on this thread's reader connection.
+        """
+        if small and not getattr(self._local, "writing", False) and self.lock.acquire(blocking=False):
+            try:
+                if not self._closed:
+                    return self.writer.execute(sql, params).fetchall()
+            finally:
+                self.lock.release()
+        return self.reader().execute(sql, params).fetchall()
+
     def collection(self, name):
         """Return the committed collection called name, or None."""
         return self.catalog.get(name)
@@ -139,18 +169,22 @@ class Database:
         with self.lock:
             txn = Transaction(self)
             self.writer.execute("BEGIN IMMEDIATE")
-            try:
+            was_writing, self._local.writing = getattr(self._local, "writing", False), True
+            try:  # meanwhile this thread's reads through fetch() stay off the writer connection
                 yield txn
             except BaseException:
                 self.writer.execute("ROLLBACK")
                 self.catalog = self._load_catalog(self.writer)
                 raise
+            finally:
+                self._local.writing = was_writing
             self.writer.execute("COMMIT")
             self.catalog = txn.catalog
 
     def close(self):
         """Close the writer connection."""
         with self.lock:
+            self._closed = True
             self.writer.close()
 
 
@@ -243,10 +277,12 @@ class Transaction:
             self._add_keys(coll, index, rid, doc)
         return rid
 
-    def replace(self, coll, rid, old, new):
-        """Overwrite a stored document, moving only the index keys that changed."""
-        self.conn.execute(f"UPDATE {coll.table} SET doc=? WHERE rid=?", (bson.encode(new), rid))
+    def replace(self, coll, rid, old, new, raw=None):
+        """Overwrite a stored document (raw: the new one's BSON, if known), moving only the index keys that changed."""
+        self.conn.execute(f"UPDATE {coll.table} SET doc=? WHERE rid=?", (raw or bson.encode(new), rid))
         for index in coll.indexes:
+            if index.untouched(old, new):
+                continue
             before, after = index.keys_of(old), index.keys_of(new)
             for key in before - after:
                 self.conn.execute(f"DELETE FROM {index.table} WHERE k=? AND rid=?", (key, rid))

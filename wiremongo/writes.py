@@ -9,9 +9,10 @@ from wiremongo import fieldnames, matching, query
 from wiremongo.errors import CommandError, bad_value
 from wiremongo.options import check_collation, check_fields, check_hint_type, collection_name, document
 from wiremongo.planner import plan
-from wiremongo.scan import scan
+from wiremongo.scan import raw_rows, scan
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+KEPT_DOCUMENTS = 100  # an update_many keeps this many matches in memory; it reads the others again
 
 
 def prepare_insert(doc):
@@ -126,23 +127,30 @@ def update_statement(txn, coll, spec):
         raise CommandError("multi update is not supported for replacement-style update", 9, "FailedToParse")
     hint = check_hint_type(spec.get("hint"))
     if multi:
-        # Only the row ids are kept, so a large update_many holds no more than one document at a time;
-        # they are all found before any changes, so a moved index key is never met twice.
+        # The matches are all found before any changes, so a moved index key is never met twice.
+        # Only the first documents are kept, so a large update_many holds few at a time; the rest
+        # are read again by row id (no statement changes a row before its own turn).
         chosen = plan(coll, filter_doc, None, hint)
-        rids = [rid for rid, doc, _ in scan(txn.db, coll, chosen, txn.conn) if matching.matches(filter_doc, doc)]
-        rows = ((rid, _stored(txn, coll, rid)) for rid in rids)
+        exact = chosen.exact_count and chosen.index is not None
+        rids = []
+        for rid, raw in raw_rows(txn.db, coll, chosen, txn.conn):
+            doc = bson.decode(raw)
+            if exact or matching.matches(filter_doc, doc):
+                rids.append((rid, doc, raw) if len(rids) < KEPT_DOCUMENTS else (rid, None, None))
+        rows = (row if row[1] is not None else _stored(txn, coll, row[0]) for row in rids)
     else:
         rids = rows = query.matching_rows(txn.db, coll, filter_doc, hint=hint, conn=txn.conn, limit=1)
-    modified = sum(_modify(txn, coll, rid, doc, filter_doc, update) for rid, doc in rows)
+    modified = sum(_modify(txn, coll, rid, doc, raw, filter_doc, update) for rid, doc, raw in rows)
     if rids or not spec.get("upsert"):
         return len(rids), modified, None
-    new = upsert_document(filter_doc, update)
-    txn.insert(coll, new)
+    new, raw = upsert_document(filter_doc, update)
+    txn.insert(coll, new, raw)
     return 0, 0, new["_id"]
 
 
 def _stored(txn, coll, rid):
-    return bson.decode(txn.conn.execute(f"SELECT doc FROM {coll.table} WHERE rid=?", (rid,)).fetchone()[0])
+    raw = txn.conn.execute(f"SELECT doc FROM {coll.table} WHERE rid=?", (rid,)).fetchone()[0]
+    return rid, bson.decode(raw), raw
 
 
 def _refuse_extras(spec):
@@ -153,20 +161,21 @@ def _refuse_extras(spec):
         raise CommandError("the option 'let' (c) is not supported by wiremongo", 115, "CommandNotSupported")
 
 
-def _modify(txn, coll, rid, doc, filter_doc, update):
-    """Apply update to one stored document; tell whether it changed."""
+def _modify(txn, coll, rid, doc, stored, filter_doc, update):
+    """Apply update to one stored document (stored: its BSON as read); tell whether it changed."""
     new = matching.apply_update(doc, filter_doc, update, False)
     _check_id(new.get("_id"))
-    if bson.encode(new) == bson.encode(doc):
+    raw = bson.encode(new)
+    if raw == stored:
         return False
-    if len(bson.encode(new)) > MAX_DOCUMENT_BYTES:
+    if len(raw) > MAX_DOCUMENT_BYTES:
         raise CommandError("document after update is too large", 17419, "BSONObjectTooLarge")
-    txn.replace(coll, rid, doc, new)
+    txn.replace(coll, rid, doc, new, raw)
     return True
 
 
 def upsert_document(filter_doc, update):
-    """Return the document an upsert inserts, as MongoDB builds it."""
+    """Return the document an upsert inserts, as MongoDB builds it, and its BSON."""
     seed = matching.upsert_seed(filter_doc)
     if matching.is_operator_update(update):
         new = matching.apply_update(seed, filter_doc, update, True)
@@ -174,7 +183,7 @@ def upsert_document(filter_doc, update):
         if "_id" in seed and "_id" in update and bson.encode({"v": seed["_id"]}) != bson.encode({"v": update["_id"]}):
             raise CommandError("The _id field cannot be changed", 66, "ImmutableField")
         new = {**({"_id": seed["_id"]} if "_id" in seed else {}), **update}
-    return prepare_insert(new)[0]
+    return prepare_insert(new)
 
 
 def cmd_delete(ctx, db_name, cmd):
@@ -241,22 +250,23 @@ def _find_and_modify(txn, coll, cmd, filter_doc, update):
     rows = query.matching_rows(txn.db, coll, filter_doc, sort, check_hint_type(cmd.get("hint")), txn.conn, 1)
     fields = document(cmd, "fields") or None
     if cmd.get("remove"):
-        for rid, doc in rows:
+        for rid, doc, _ in rows:
             txn.delete(coll, rid, doc)
         value = matching.project(rows[0][1], fields) if rows else None
         return {"lastErrorObject": {"n": len(rows)}, "value": value}
     if rows:
-        rid, doc = rows[0]
+        rid, doc, stored = rows[0]
         new = matching.apply_update(doc, filter_doc, update, False)
         _check_id(new.get("_id"))
-        if bson.encode(new) != bson.encode(doc):
-            txn.replace(coll, rid, doc, new)
+        raw = bson.encode(new)
+        if raw != stored:
+            txn.replace(coll, rid, doc, new, raw)
         value = new if cmd.get("new") else doc
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": matching.project(value, fields)}
     if not cmd.get("upsert"):
         return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
-    new = upsert_document(filter_doc, update)
-    txn.insert(coll, new)
+    new, raw = upsert_document(filter_doc, update)
+    txn.insert(coll, new, raw)
     value = matching.project(new, fields) if cmd.get("new") else None
     return {"lastErrorObject": {"n": 1, "updatedExisting": False, "upserted": new["_id"]}, "value": value}
 
