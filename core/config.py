@@ -1,5 +1,6 @@
 """Configuration from LIFTWATCH_* environment variables, read once at start-up."""
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ class Config:
     workers: int = 1
     backlog: int = 1024
     keep_alive_seconds: float = 5.0
+    # Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks).
+    trusted_proxies: tuple = ()
     public_url: str = "http://127.0.0.1:8000"
     timezone: str = "Asia/Shanghai"
     default_lang: str = "zh_Hans"
@@ -89,6 +92,7 @@ class Config:
             workers=_int("WORKERS", 1, 1, 64),
             backlog=_int("BACKLOG", 1024, 1, 65535),
             keep_alive_seconds=_number("KEEP_ALIVE_SECONDS", 5.0, 0, 3600),
+            trusted_proxies=_networks("TRUSTED_PROXIES", _env("TRUSTED_PROXIES", "")),
             public_url=_public_url(_env("PUBLIC_URL", f"http://127.0.0.1:{port}")),
             timezone=_timezone(_env("TIMEZONE", "Asia/Shanghai")),
             default_lang=_choice("DEFAULT_LANG", "zh_Hans", ("zh_Hans", "en")),
@@ -189,6 +193,18 @@ def _parse_per_interval(name, text, defaults):
         if key not in values or not value.isdigit():
             raise ConfigError(f"LIFTWATCH_{name}: cannot read {part!r}")
         values[key] = int(value)
+    return values
+
+
+def _networks(name, text):
+    """Parse '10.0.0.5,192.168.0.0/16' into a tuple of addresses and networks as text."""
+    values = tuple(part.strip() for part in text.split(",") if part.strip())
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            raise ConfigError(f"LIFTWATCH_{name} must list IP addresses or networks such as 10.0.0.0/8, "
+                              f"not {value!r}") from None
     return values
 
 

@@ -130,8 +130,10 @@ def server_config(config):
         backlog=config.backlog, timeout_keep_alive=config.keep_alive_seconds,
         # A live status page holds its connection for minutes: a stop must not wait for it.
         timeout_graceful_shutdown=3,
-        # No client may name its own address (X-Forwarded-For): rate limits count who connected.
-        proxy_headers=False, server_header=False,
+        # No client may name its own address (X-Forwarded-For): rate limits count who connected,
+        # unless it is one of the reverse proxies named in LIFTWATCH_TRUSTED_PROXIES.
+        proxy_headers=bool(config.trusted_proxies), forwarded_allow_ips=list(config.trusted_proxies) or None,
+        server_header=False,
         log_config=None, log_level=None, access_log=False)  # through our handler, at LIFTWATCH_LOG_LEVEL
 
 

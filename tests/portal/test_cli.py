@@ -113,7 +113,8 @@ def test_it_serves_the_portal_on_the_embedded_default(tmp_path):
 
 def test_it_names_a_bad_setting_in_one_line_and_exits_2(tmp_path):
     for name, value in (("LOG_LEVEL", "LOUD"), ("PORT", "abc"), ("WORKERS", "0"), ("TIMEZONE", "Mars/Olympus"), ("BACKLOG", "-5"),
-                        ("PAGE_CACHE_SECONDS", "soon"), ("PUBLIC_URL", "lift.example.cn")):
+                        ("PAGE_CACHE_SECONDS", "soon"), ("PUBLIC_URL", "lift.example.cn"),
+                        ("TRUSTED_PROXIES", "nginx")):
         result = run(["serve"], tmp_path, **{f"LIFTWATCH_{name}": value})
         assert result.returncode == 2, (name, result.stderr)
         assert result.stderr.count("\n") == 1 and f"LIFTWATCH_{name}" in result.stderr, result.stderr

@@ -1,6 +1,7 @@
 """The HTTP server of `liftwatch serve`: requests its parser cannot read, and client addresses."""
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -53,21 +54,41 @@ async def test_it_refuses_a_request_head_over_64_kb_and_serves_one_of_20_kb(serv
     assert status == 200
 
 
-@pytest.fixture
-async def served_quick_timeout(config, store, tmp_path):
-    """Yield the port of a `liftwatch serve` whose keep-alive time is one second."""
-    port = free_port()
+@contextlib.asynccontextmanager
+async def serving(config, tmp_path, **settings):
+    """Run a `liftwatch serve` with extra LIFTWATCH_ settings; yield (port, log path)."""
+    port, log_path = free_port(), tmp_path / "serve.log"
     env = {**os.environ, "LIFTWATCH_MONGODB_URI": config.mongodb_uri, "LIFTWATCH_DB_NAME": config.db_name,
-           "LIFTWATCH_PORT": str(port), "LIFTWATCH_KEEP_ALIVE_SECONDS": "1"}
-    with open(tmp_path / "serve.log", "w") as log:
+           "LIFTWATCH_PORT": str(port), **{f"LIFTWATCH_{name}": value for name, value in settings.items()}}
+    with open(log_path, "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT)
     try:
         await wait_until_up(port)
-        yield port
+        yield port, log_path
     finally:
         server.terminate()
         server.wait(30)
+
+
+@pytest.fixture
+async def served_quick_timeout(config, store, tmp_path):
+    """Yield the port of a `liftwatch serve` whose keep-alive time is one second."""
+    async with serving(config, tmp_path, KEEP_ALIVE_SECONDS="1") as (port, _):
+        yield port
+
+
+async def test_it_believes_x_forwarded_for_from_a_trusted_proxy_only(config, store, tmp_path):
+    host = "a" * 64 + ".example"  # refused by the edge guard, which logs the client's address
+    request = (f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 203.0.113.9\r\n"
+               "Connection: close\r\n\r\n").encode()
+    async with serving(config, tmp_path, TRUSTED_PROXIES="127.0.0.1") as (port, log_path):
+        assert (await exchange(port, request))[0] == 400
+        assert "400 for 203.0.113.9: unusable Host header" in log_path.read_text()
+    async with serving(config, tmp_path, TRUSTED_PROXIES="10.0.0.0/8") as (port, log_path):
+        assert (await exchange(port, request))[0] == 400
+        log = log_path.read_text()
+        assert "400 for 127.0.0.1: unusable Host header" in log and "203.0.113.9" not in log
 
 
 async def closed_within(port, data, seconds):
