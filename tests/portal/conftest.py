@@ -1,6 +1,7 @@
 """Portal fixtures: the app on a fresh database holding the small test district."""
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -44,13 +45,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-async def served(config, store, tmp_path):
-    """Yield (port, log path) of a real `liftwatch serve` (Uvicorn) on the small district."""
-    await load_small_district(store.db, today(TZ))
+@contextlib.asynccontextmanager
+async def serving(config, tmp_path, **settings):
+    """Run a real `liftwatch serve` (Uvicorn) with extra LIFTWATCH_ settings; yield (port, log path)."""
     port, log_path = free_port(), tmp_path / "serve.log"
     env = {**os.environ, "LIFTWATCH_MONGODB_URI": config.mongodb_uri, "LIFTWATCH_DB_NAME": config.db_name,
-           "LIFTWATCH_PORT": str(port), "LIFTWATCH_PUBLIC_URL": "http://lift.example.cn"}
+           "LIFTWATCH_PORT": str(port), **{f"LIFTWATCH_{name}": value for name, value in settings.items()}}
     with open(log_path, "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
@@ -60,6 +60,14 @@ async def served(config, store, tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+
+
+@pytest.fixture
+async def served(config, store, tmp_path):
+    """Yield (port, log path) of a real `liftwatch serve` on the small district."""
+    await load_small_district(store.db, today(TZ))
+    async with serving(config, tmp_path, PUBLIC_URL="http://lift.example.cn") as served_at:
+        yield served_at
 
 
 async def wait_until_up(port, seconds=30):

@@ -1,15 +1,11 @@
 """The HTTP server of `liftwatch serve`: requests its parser cannot read, and client addresses."""
 
 import asyncio
-import contextlib
-import os
-import subprocess
-import sys
 
 import pytest
 
 from portal.serving import bad_request_page
-from tests.portal.conftest import free_port, wait_until_up
+from tests.portal.conftest import serving
 from tests.portal.test_fuzz import exchange
 
 
@@ -52,23 +48,6 @@ async def test_it_refuses_a_request_head_over_64_kb_and_serves_one_of_20_kb(serv
     status, _ = await exchange(port, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: {'y' * 20_000}\r\n"
                                      "Connection: close\r\n\r\n".encode())
     assert status == 200
-
-
-@contextlib.asynccontextmanager
-async def serving(config, tmp_path, **settings):
-    """Run a `liftwatch serve` with extra LIFTWATCH_ settings; yield (port, log path)."""
-    port, log_path = free_port(), tmp_path / "serve.log"
-    env = {**os.environ, "LIFTWATCH_MONGODB_URI": config.mongodb_uri, "LIFTWATCH_DB_NAME": config.db_name,
-           "LIFTWATCH_PORT": str(port), **{f"LIFTWATCH_{name}": value for name, value in settings.items()}}
-    with open(log_path, "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
-    try:
-        await wait_until_up(port)
-        yield port, log_path
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 @pytest.fixture
