@@ -4,10 +4,11 @@ import datetime
 import html
 import warnings
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter  # private, stable within 21-22 (pinned)
 
 from core.notify.message import Slots, TransportError
 
@@ -32,6 +33,7 @@ class TelegramTransport:
         self.settings = settings
         self.request = None
         self.bot = None
+        self.send_url = None
         self.slots = None
 
     @property
@@ -51,6 +53,7 @@ class TelegramTransport:
         self.bot = Bot(self.settings.telegram_token, base_url=f"{self.settings.telegram_api_url}/bot",
                        base_file_url=f"{self.settings.telegram_api_url}/file/bot",
                        request=self.request, get_updates_request=self.request)
+        self.send_url = f"{self.settings.telegram_api_url}/bot{self.settings.telegram_token}/sendMessage"
 
     async def close(self):
         """Close the HTTP client."""
@@ -69,18 +72,25 @@ class TelegramTransport:
         """Send one message to one chat, raising TransportError when it is not accepted."""
         try:
             async with self.slots:
-                await self.bot.send_message(chat_id=_chat_id(recipient.address), text=render_html(message),
-                                            parse_mode=ParseMode.HTML, disable_web_page_preview=True,
-                                            reply_markup=_keyboard(message))
+                await self.request.post(self.send_url, request_data=_send_message_data(recipient, message))
         except TelegramError as exc:
             raise classify(exc) from exc
 
 
-def _keyboard(message):
-    """Return the message's one-tap buttons as an inline keyboard, one per row, or None."""
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in message.buttons])
+def _send_message_data(recipient, message):
+    """Return the parameters of one sendMessage call.
+
+    Posted through the Bot's request object rather than Bot.send_message: the same HTTP
+    client and the same errors (TelegramError, classified below), without building the
+    Message object of the answer, which nobody reads. In a burst of 200 rescue calls that
+    was 0.2 ms of 1.2-1.3 ms per message (bench/notify.py; bench/README.md, rescue).
+    """
+    params = {"chat_id": _chat_id(recipient.address), "text": render_html(message), "parse_mode": ParseMode.HTML,
+              "link_preview_options": {"is_disabled": True}}
+    if message.buttons:
+        params["reply_markup"] = {"inline_keyboard": [[{"text": b.label, "callback_data": b.data}]
+                                                      for b in message.buttons]}
+    return RequestData(parameters=[RequestParameter.from_input(key, value) for key, value in params.items()])
 
 
 def _chat_id(address):
