@@ -7,15 +7,16 @@ import warnings
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter  # private, stable within 21-22 (pinned)
 
+from core.notify.bot_http import StreamRequest
 from core.notify.message import Slots, TransportError
 
 MAX_LENGTH = 4096  # the Bot API's limit for one message's text
 
-# Kept-alive connections to the Bot API, and as many messages in flight at most. httpcore
-# looks over every queued request and every connection (asking each idle socket whether it
+# Kept-alive connections to the Bot API, and as many messages in flight at most. (Measured
+# with httpx, before core/notify/bot_http.py:) httpcore looks over every queued request and every connection (asking each idle socket whether it
 # is readable) each time a request starts or ends, and over every pair of connections when
 # it tidies the pool. 200 messages at once on 16 connections cost 3.0-3.4 ms of CPU each;
 # waiting here first, 1.9 ms on 16 connections, 1.2-1.5 ms on 8, 1.0 ms on 4 (bench/notify.py).
@@ -47,8 +48,7 @@ class TelegramTransport:
             return
         timeout = self.settings.telegram_timeout
         self.slots = Slots("Telegram", POOL_SIZE, timeout)
-        self.request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=timeout, write_timeout=timeout,
-                                    connect_timeout=timeout, pool_timeout=timeout)
+        self.request = StreamRequest(timeout, keep=POOL_SIZE)
         await self.request.initialize()
         self.bot = Bot(self.settings.telegram_token, base_url=f"{self.settings.telegram_api_url}/bot",
                        base_file_url=f"{self.settings.telegram_api_url}/file/bot",
@@ -81,7 +81,7 @@ def _send_message_data(recipient, message):
     """Return the parameters of one sendMessage call.
 
     Posted through the Bot's request object rather than Bot.send_message: the same HTTP
-    client and the same errors (TelegramError, classified below), without building the
+    client (core/notify/bot_http.py) and the same errors (TelegramError, classified below), without building the
     Message object of the answer, which nobody reads. In a burst of 200 rescue calls that
     was 0.2 ms of 1.2-1.3 ms per message (bench/notify.py; bench/README.md, rescue).
     """
