@@ -1,6 +1,7 @@
 """200 rescue calls at once over HTTP, one per elevator: time from the tap to the first message accepted.
 
-    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE] [--py-spy FILE] [--py-spy-burst FILE]
+    .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE] [--py-spy FILE]
+                                     [--py-spy-burst FILE]
 
 The portal is a real `liftwatch serve` (its own process, `--workers` Uvicorn processes;
 its job worker off unless `--worker`: the first messages are sent by the portal itself, and

@@ -8,7 +8,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter  # private, stable within 21-22 (pinned)
+# RequestParameter is not exported; its module is stable within the pinned 21-22.
+from telegram.request._requestparameter import RequestParameter
 
 from core.notify.bot_http import StreamRequest
 from core.notify.message import Slots, TransportError
