@@ -16,13 +16,12 @@ from core.notify.message import Slots, TransportError
 
 MAX_LENGTH = 4096  # the Bot API's limit for one message's text
 
-# Kept-alive connections to the Bot API, and as many messages in flight at most. (Measured
-# with httpx, before core/notify/bot_http.py:) httpcore looks over every queued request and every connection (asking each idle socket whether it
-# is readable) each time a request starts or ends, and over every pair of connections when
-# it tidies the pool. 200 messages at once on 16 connections cost 3.0-3.4 ms of CPU each;
-# waiting here first, 1.9 ms on 16 connections, 1.2-1.5 ms on 8, 1.0 ms on 4 (bench/notify.py).
-# Eight at about 100 ms a round trip still exceed the 30 messages a second Telegram lets a
-# bot send, so more connections would only buy 429 answers.
+# Kept-alive connections to the Bot API, and as many messages in flight at most. Measured
+# with httpx (before core/notify/bot_http.py): httpcore looked over every queued request and
+# connection each time a request started or ended, so 200 messages at once on 16 connections
+# cost 3.0-3.4 ms of CPU each; waiting here first, 1.9 ms on 16, 1.2-1.5 ms on 8, 1.0 ms on 4
+# (bench/notify.py). Eight at about 100 ms a round trip still exceed the 30 messages a second
+# Telegram lets a bot send, so more connections would only buy 429 answers.
 POOL_SIZE = 8
 
 
