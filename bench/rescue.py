@@ -1,6 +1,7 @@
 """200 rescue calls at once over HTTP, one per elevator: time from the tap to the first message accepted.
 
     .venv/bin/python bench/rescue.py [--calls 200] [--workers 1] [--worker] [--profile FILE] [--py-spy FILE]
+                                     [--py-spy-burst FILE]
 
 The portal is a real `liftwatch serve` (its own process, `--workers` Uvicorn processes;
 its job worker off unless `--worker`: the first messages are sent by the portal itself, and
@@ -158,6 +159,12 @@ async def measure(args, data_dir, uri, db_pid):
             crowd = await crowd_start(f"http://127.0.0.1:{port}", codes)
             await asyncio.sleep(3)  # the page opens' after-effects are done
             pids = {"portal": server.pid, "database": db_pid, "stand-ins": os.getpid()}
+            burst_spy = subprocess.Popen(
+                [str(Path(sys.executable).parent / "py-spy"), "record", "-r", "250", "-f", "raw", "--subprocesses",
+                 "-o", args.py_spy_burst, "--pid", str(server.pid)], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL) if args.py_spy_burst else None
+            if burst_spy:
+                await asyncio.sleep(1)  # py-spy attached
             commands_before = await command_counts(db)
             began, cpu_before = time.monotonic(), role_cpu(pids)
             tapped, crowd_cpu = await crowd_tap(crowd)
@@ -167,6 +174,9 @@ async def measure(args, data_dir, uri, db_pid):
                     and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             took, cpu_after = time.monotonic() - began, role_cpu(pids)
+            if burst_spy:
+                burst_spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled of the burst
+                burst_spy.wait(30)
             stored = await db.rescues.count_documents({})
             used = ", ".join(f"{role} {cpu_after[role] - cpu_before[role]:.2f} s" for role in pids)
             used += f", passengers (to their answers) {crowd_cpu:.2f} s"
@@ -215,6 +225,8 @@ def main():
     parser.add_argument("--worker", action="store_true",
                         help="run the job worker inside the portal too (its start-up daily round then competes)")
     parser.add_argument("--profile", metavar="FILE", help="run the portal under cProfile and write its profile here")
+    parser.add_argument("--py-spy-burst", metavar="FILE",
+                        help="attach py-spy to the portal for the taps only (to the last message), as collapsed stacks")
     parser.add_argument("--py-spy", metavar="FILE",
                         help="sample the portal with py-spy (pip install py-spy) into FILE, as collapsed stacks "
                              "(the portal's CPU figure is then py-spy's own)")

@@ -16,7 +16,7 @@ import logging
 
 from core import clock, jobs
 from core.notify.compose import compose
-from core.notify.deliveries import deliver_job, delivery_docs, record_and_send
+from core.notify.deliveries import deliver_job, delivery_docs, record_taken, send_taken, send_when_quiet, urgent
 from core.notify.message import Recipient
 from core.notify.routing import Addressee, resolve
 from core.store import deliveries as delivery_store
@@ -43,6 +43,9 @@ FALLBACK = datetime.timedelta(seconds=30)
 # (a process killed between storing the call and asking for its jobs), up to SWEEP_WITHIN.
 SWEEP_AFTER = datetime.timedelta(minutes=2)
 SWEEP_WITHIN = datetime.timedelta(hours=1)
+# The party whose first message goes after the others' in a burst: the using unit's copy.
+# The technicians and the firm's duty contacts act on theirs; the unit's plan starts with them.
+LATER = "unit"
 
 
 def step_times(rescue, config):
@@ -140,13 +143,20 @@ async def ask_for_call_jobs(db, config, rescue):
 async def dispatch_now(db, config, rescue, elevator, notifier):
     """Record a just-opened call's first messages, taken for sending, and send them at once, side by side.
 
+    The using unit's is recorded with the others but sent once no call's first messages of this
+    process are still on their way (at once outside a burst).
+
     Return {delivery id: outcome}; a failure stays recorded for the fallback job to hand on.
     """
     technicians = technician_addressees(db, rescue["firm_id"], elevator.get("technician_ids") or [])
     try:
-        docs = await _compose(db, rescue, elevator, "rescue", dispatch_notification(rescue), technicians,
-                              config.public_url)
-        results = await record_and_send(db, docs, notifier)
+        async with urgent():
+            docs = await record_taken(db, await _compose(db, rescue, elevator, "rescue", dispatch_notification(rescue),
+                                                         technicians, config.public_url))
+            results = await send_taken(db, [d for d in docs if d["party"] != LATER], notifier)
+        later = [d for d in docs if d["party"] == LATER]
+        if later:  # recorded with the others, so never lost; sent once no call's first messages wait
+            results.update(await send_when_quiet(db, later, notifier))
     except Exception as exc:  # the database went away meanwhile: the fallback job dispatches the call
         log.warning("rescue call %s not dispatched yet: %s", rescue["_id"], exc)
         return {}

@@ -8,6 +8,7 @@ recorded as `failed` and returns, so nothing tries again.
 """
 
 import asyncio
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -30,6 +31,10 @@ LEASE_SECONDS = 120
 # a few taps waited past LIFTWATCH_DB_TIMEOUT_MS for a connection (answered 503).
 SENDING_AT_ONCE = 16
 _sending = weakref.WeakKeyDictionary()  # event loop -> the semaphore of its sends
+# How long a lower-priority send (send_when_quiet) waits at most for the urgent ones of its
+# process: well within the rescue fallback's 30 s and the lease, so nothing else takes it over.
+QUIET_WAIT_SECONDS = 10.0
+_urgency = weakref.WeakKeyDictionary()  # event loop -> _Urgency
 
 
 def utcnow():
@@ -155,6 +160,50 @@ async def send_taken(db, docs, notifier, clock=utcnow):
         _sending[loop] = asyncio.Semaphore(SENDING_AT_ONCE)
     async with _sending[loop]:
         return await _send_all(db, docs, notifier, clock)
+
+
+class _Urgency:
+    """How many urgent sends of one event loop are on their way, and an event set when none is."""
+
+    def __init__(self):
+        self.count = 0
+        self.quiet = asyncio.Event()
+        self.quiet.set()
+
+
+def _urgency_here():
+    loop = asyncio.get_running_loop()
+    if loop not in _urgency:
+        _urgency[loop] = _Urgency()
+    return _urgency[loop]
+
+
+@contextlib.asynccontextmanager
+async def urgent():
+    """Hold this process's lower-priority sends back while the block runs (a call's first messages)."""
+    state = _urgency_here()
+    state.count += 1
+    state.quiet.clear()
+    try:
+        yield
+    finally:
+        state.count -= 1
+        if not state.count:
+            state.quiet.set()
+
+
+async def send_when_quiet(db, docs, notifier, clock=utcnow):
+    """Send deliveries recorded by record_taken once no urgent send of this process is on its way.
+
+    At once when none is; at most QUIET_WAIT_SECONDS later in a burst. Return as send_taken.
+    """
+    state = _urgency_here()
+    if state.count:
+        try:
+            await asyncio.wait_for(state.quiet.wait(), QUIET_WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            pass
+    return await send_taken(db, docs, notifier, clock)
 
 
 async def record_and_send(db, docs, notifier, clock=utcnow):

@@ -4,22 +4,24 @@ import datetime
 import html
 import warnings
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.request import RequestData
+# RequestParameter is not exported; its module is stable within the pinned 21-22.
+from telegram.request._requestparameter import RequestParameter
 
+from core.notify.bot_http import StreamRequest
 from core.notify.message import Slots, TransportError
 
 MAX_LENGTH = 4096  # the Bot API's limit for one message's text
 
-# Kept-alive connections to the Bot API, and as many messages in flight at most. httpcore
-# looks over every queued request and every connection (asking each idle socket whether it
-# is readable) each time a request starts or ends, and over every pair of connections when
-# it tidies the pool. 200 messages at once on 16 connections cost 3.0-3.4 ms of CPU each;
-# waiting here first, 1.9 ms on 16 connections, 1.2-1.5 ms on 8, 1.0 ms on 4 (bench/notify.py).
-# Eight at about 100 ms a round trip still exceed the 30 messages a second Telegram lets a
-# bot send, so more connections would only buy 429 answers.
+# Kept-alive connections to the Bot API, and as many messages in flight at most. Measured
+# with httpx (before core/notify/bot_http.py): httpcore looked over every queued request and
+# connection each time a request started or ended, so 200 messages at once on 16 connections
+# cost 3.0-3.4 ms of CPU each; waiting here first, 1.9 ms on 16, 1.2-1.5 ms on 8, 1.0 ms on 4
+# (bench/notify.py). Eight at about 100 ms a round trip still exceed the 30 messages a second
+# Telegram lets a bot send, so more connections would only buy 429 answers.
 POOL_SIZE = 8
 
 
@@ -32,6 +34,7 @@ class TelegramTransport:
         self.settings = settings
         self.request = None
         self.bot = None
+        self.send_url = None
         self.slots = None
 
     @property
@@ -45,12 +48,12 @@ class TelegramTransport:
             return
         timeout = self.settings.telegram_timeout
         self.slots = Slots("Telegram", POOL_SIZE, timeout)
-        self.request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=timeout, write_timeout=timeout,
-                                    connect_timeout=timeout, pool_timeout=timeout)
+        self.request = StreamRequest(timeout, keep=POOL_SIZE)
         await self.request.initialize()
         self.bot = Bot(self.settings.telegram_token, base_url=f"{self.settings.telegram_api_url}/bot",
                        base_file_url=f"{self.settings.telegram_api_url}/file/bot",
                        request=self.request, get_updates_request=self.request)
+        self.send_url = f"{self.settings.telegram_api_url}/bot{self.settings.telegram_token}/sendMessage"
 
     async def close(self):
         """Close the HTTP client."""
@@ -69,18 +72,25 @@ class TelegramTransport:
         """Send one message to one chat, raising TransportError when it is not accepted."""
         try:
             async with self.slots:
-                await self.bot.send_message(chat_id=_chat_id(recipient.address), text=render_html(message),
-                                            parse_mode=ParseMode.HTML, disable_web_page_preview=True,
-                                            reply_markup=_keyboard(message))
+                await self.request.post(self.send_url, request_data=_send_message_data(recipient, message))
         except TelegramError as exc:
             raise classify(exc) from exc
 
 
-def _keyboard(message):
-    """Return the message's one-tap buttons as an inline keyboard, one per row, or None."""
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)] for b in message.buttons])
+def _send_message_data(recipient, message):
+    """Return the parameters of one sendMessage call.
+
+    Posted through the Bot's request object rather than Bot.send_message: the same HTTP
+    client (core/notify/bot_http.py) and the same errors (TelegramError, classified below), without building the
+    Message object of the answer, which nobody reads. In a burst of 200 rescue calls that
+    was 0.2 ms of 1.2-1.3 ms per message (bench/notify.py; bench/README.md, rescue).
+    """
+    params = {"chat_id": _chat_id(recipient.address), "text": render_html(message), "parse_mode": ParseMode.HTML,
+              "link_preview_options": {"is_disabled": True}}
+    if message.buttons:
+        params["reply_markup"] = {"inline_keyboard": [[{"text": b.label, "callback_data": b.data}]
+                                                      for b in message.buttons]}
+    return RequestData(parameters=[RequestParameter.from_input(key, value) for key, value in params.items()])
 
 
 def _chat_id(address):

@@ -12,6 +12,7 @@ from core.district import add_elevators, save_firms, save_people, save_units
 from core.grading import grade_firm
 from core.notify import Notifier, NotifySettings
 from core.notify.contacts import REGULATOR, add_contact
+from core.notify.deliveries import urgent
 from core.store import orgs as org_store
 from core.store import technicians as people_store
 from core.worker import Worker
@@ -204,6 +205,27 @@ async def test_it_stores_and_notifies_200_simultaneous_calls_once_each(store, co
     assert len(accept_buttons(telegram, TECH_CHAT)) == 200 and len(smtp.received) == 400
     assert await store.db.deliveries.count_documents({"state": "sent"}) == 600
 
+
+
+async def test_it_sends_the_units_copy_once_no_first_messages_are_on_their_way(store, config, channels):
+    smtp, telegram, notifier = channels
+    [elevator] = await load(store.db)
+    call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None},
+                                [])
+    async with urgent():  # another call's first messages, still on their way
+        sending = asyncio.create_task(dispatched(store.db, config, call, elevator, notifier))
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if smtp.received and accept_buttons(telegram, TECH_CHAT):
+                break
+        await asyncio.sleep(0.2)
+        told = sorted(r for _, rcpt, _ in smtp.received for r in rcpt)
+        waiting = await store.db.deliveries.find_one({"party": "unit"})
+    results = await sending
+    assert told == ["duty@f1.example.com"] and accept_buttons(telegram, TECH_CHAT) == [f"ra:{call['_id']}"]
+    assert waiting["state"] == "pending" and waiting["lease_until"] is not None  # recorded, and held for this sender
+    assert sorted(r for _, rcpt, _ in smtp.received for r in rcpt) == ["duty@f1.example.com", "office@u1.example.com"]
+    assert list(results.values()) == ["sent"] * 3
 
 async def test_it_keeps_a_dispatch_fallback_that_finds_the_first_messages_sent(store, config, channels):
     smtp, telegram, notifier = channels
