@@ -2,13 +2,18 @@
 
 import asyncio
 import json
+import ssl
 
 import pytest
-from telegram.error import Forbidden, TimedOut
+import trustme
+from telegram.error import Forbidden, NetworkError, TimedOut
+from telegram.request import HTTPXRequest
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from core.notify.bot_http import StreamRequest
+from core.notify.settings import NotifySettings
+from core.notify.telegram import TelegramTransport
 
 OK = json.dumps({"ok": True, "result": {"message_id": 1}}).encode()
 
@@ -18,7 +23,7 @@ def data(**params):
     return RequestData([RequestParameter.from_input(k, v) for k, v in params.items()])
 
 
-async def serve(answer):
+async def serve(answer, tls=None):
     """Start a server that reads each request and writes answer(request number, body); return (server, url, bodies)."""
     bodies, count = [], [0]
 
@@ -40,9 +45,9 @@ async def serve(answer):
                 break
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     port = server.sockets[0].getsockname()[1]
-    return server, f"http://127.0.0.1:{port}/botT/sendMessage", bodies
+    return server, f"{'https' if tls else 'http'}://127.0.0.1:{port}/botT/sendMessage", bodies
 
 
 def response(status, body, *extra):
@@ -90,3 +95,41 @@ async def test_it_raises_telegrams_errors_and_times_out():
     finally:
         await request.shutdown()
         server.close()
+
+
+async def test_it_posts_over_tls_only_to_a_server_whose_certificate_it_trusts(monkeypatch, tmp_path):
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    server, url, bodies = await serve(lambda n: (response(200, OK, f"Content-Length: {len(OK)}".encode()), False),
+                                      tls=tls)
+    try:
+        with pytest.raises(NetworkError):  # the system's trust store does not know this authority
+            await StreamRequest(2.0).post(url, data(chat_id=7, text="refused"))
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # read by OpenSSL's default paths
+        request = StreamRequest(2.0)
+        assert await request.post(url, data(chat_id=7, text="over tls")) == {"message_id": 1}
+        assert [b["text"] for b in bodies] == ["over tls"]
+        await request.shutdown()
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("environment, lean", [
+    ({}, True),
+    ({"HTTPS_PROXY": "http://proxy.example:3128"}, False),
+    ({"ALL_PROXY": "http://proxy.example:3128"}, False),
+    ({"HTTPS_PROXY": "http://proxy.example:3128", "NO_PROXY": "api.telegram.org"}, True),
+])
+async def test_it_sends_through_httpx_where_a_proxy_is_set_for_the_bot_api(monkeypatch, environment, lean):
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    transport = TelegramTransport(NotifySettings(telegram_token="1:T"))
+    await transport.open()
+    try:
+        assert isinstance(transport.request, StreamRequest if lean else HTTPXRequest)
+    finally:
+        await transport.close()
