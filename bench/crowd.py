@@ -61,12 +61,8 @@ async def passenger(host, port, code, n, start, opened, results):
     results[n] = (began, time.monotonic(), status)
 
 
-async def main(base, code, count):
-    """Open every form, report ready, wait for the go line, post all; print the times."""
-    url = urlsplit(base)
-    start, opened, results = asyncio.Event(), [], {}
-    crowd = [asyncio.create_task(passenger(url.hostname, url.port, code, n, start, opened, results))
-             for n in range(count)]
+async def wait_for_go(crowd, opened, count):
+    """Wait until count passengers have opened their form (raising the first failure), say ready, read the go line."""
     while len(opened) < count:
         failed = next((t for t in crowd if t.done() and t.exception()), None)
         if failed is not None:
@@ -74,6 +70,15 @@ async def main(base, code, count):
         await asyncio.sleep(0.05)
     print(json.dumps({"ready": True}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
+async def main(base, code, count):
+    """Open every form, report ready, wait for the go line, post all; print the times."""
+    url = urlsplit(base)
+    start, opened, results = asyncio.Event(), [], {}
+    crowd = [asyncio.create_task(passenger(url.hostname, url.port, code, n, start, opened, results))
+             for n in range(count)]
+    await wait_for_go(crowd, opened, count)
     start.set()
     await asyncio.gather(*crowd)
     print(json.dumps({"results": results}), flush=True)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.crowd import COOKIE, get, post, request  # noqa: E402
+from bench.crowd import COOKIE, get, post, request, wait_for_go  # noqa: E402
 
 FIELDS = {name: re.compile(rf'name="{name}" value="([^"]+)"'.encode()) for name in ("csrf", "key")}
 
@@ -46,13 +46,7 @@ async def main(base, codes):
     url = urlsplit(base)
     start, opened, results = asyncio.Event(), [], {}
     crowd = [asyncio.create_task(passenger(url.hostname, url.port, code, start, opened, results)) for code in codes]
-    while len(opened) < len(codes):
-        failed = next((t for t in crowd if t.done() and t.exception()), None)
-        if failed is not None:
-            raise failed.exception()
-        await asyncio.sleep(0.05)
-    print(json.dumps({"ready": True}), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    await wait_for_go(crowd, opened, len(codes))
     cpu = time.process_time()
     start.set()
     await asyncio.gather(*crowd)
