@@ -1,5 +1,7 @@
 """Storage of contacts: who in an organisation hears of which kind of message, on which channel."""
 
+import functools
+
 from pymongo import ASCENDING, UpdateOne
 
 from core.store import cache
@@ -44,12 +46,14 @@ async def find_contacts(db, org_id=None):
 
 async def find_contacts_of_orgs(db, org_ids):
     """Return every contact of these organisations, remembered for a few seconds (core/store/cache.py)."""
-    found, missing = cache.get_many(db, "contacts", org_ids)
-    if missing:
-        read = {org_id: [] for org_id in missing}
-        async for contact in db.contacts.find({"org_id": {"$in": missing}}, {"_id": 0}):
-            read[contact["org_id"]].append(contact)
-        cache.put_many(db, "contacts", read)
-        found.update(read)
+    found = await cache.read_many(db, "contacts", org_ids, functools.partial(_read_contacts_of_orgs, db))
     contacts = [c for org_id in org_ids for c in found[org_id]]
     return sorted(contacts, key=lambda c: (c["channel"], c["address"]))
+
+
+async def _read_contacts_of_orgs(db, org_ids):
+    """Return {organisation id: its contacts} read in one query."""
+    contacts = {org_id: [] for org_id in org_ids}
+    async for contact in db.contacts.find({"org_id": {"$in": list(org_ids)}}, {"_id": 0}):
+        contacts[contact["org_id"]].append(contact)
+    return contacts

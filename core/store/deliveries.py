@@ -2,24 +2,24 @@
 
 import datetime
 
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError
+from pymongo import ASCENDING, InsertOne, ReturnDocument, UpdateMany
+from core.store import batch
 
 DUPLICATE_KEY = 11000
 
 
 async def insert_deliveries(db, docs):
-    """Insert deliveries; those already recorded (same _id) are left as they are. Return the ids inserted."""
+    """Insert deliveries; those already recorded (same _id) are left as they are. Return the ids inserted.
+
+    The inserts leave with other tasks' writes to deliveries in the same turn (core/store/batch.py).
+    """
     if not docs:
         return set()
-    try:
-        await db.deliveries.insert_many(docs, ordered=False)
-    except BulkWriteError as exc:
-        if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]):
-            raise
-        refused = {e["index"] for e in exc.details["writeErrors"]}
-        return {doc["_id"] for n, doc in enumerate(docs) if n not in refused}
-    return {doc["_id"] for doc in docs}
+    errors = await _writes.ask(db.deliveries, [InsertOne(doc) for doc in docs])
+    if any(e["code"] != DUPLICATE_KEY for e in errors):
+        raise batch.refused(errors)
+    refused = {e["index"] for e in errors}
+    return {doc["_id"] for n, doc in enumerate(docs) if n not in refused}
 
 
 def leased(docs, now, lease_seconds, token):
@@ -59,10 +59,21 @@ async def claim_deliveries(db, delivery_ids, now, lease_seconds, token):
 
 
 async def mark_all_sent(db, delivery_ids, now):
-    """Record that the far ends accepted these deliveries, in one round trip."""
+    """Record that the far ends accepted these deliveries, with other tasks' writes to deliveries in the same turn."""
     if delivery_ids:
-        await db.deliveries.update_many({"_id": {"$in": list(delivery_ids)}},
-                                        {"$set": {"state": "sent", "sent_at": now, "lease_until": None}})
+        update = UpdateMany({"_id": {"$in": list(delivery_ids)}},
+                            {"$set": {"state": "sent", "sent_at": now, "lease_until": None}})
+        errors = await _writes.ask(db.deliveries, [update])
+        if errors:
+            raise batch.refused(errors)
+
+
+async def _write_together(collection, lists):
+    """Send the delivery inserts and updates of a turn of the event loop in one bulk; return each list's errors."""
+    return await batch.write_together(collection, lists)
+
+
+_writes = batch.Gatherer(_write_together)
 
 
 async def mark_sent(db, delivery_id, now):

@@ -97,12 +97,13 @@ INDEXES = {
 
 _ELEVATORS, _RECORDS, _REPORTS = "core.store.elevators.", "core.store.records.", "core.store.reports."
 _JOBS, _VISITS, _RESCUES = "core.store.jobs.", "core.store.visits.", "core.store.rescues."
-_CONTACTS = ("core.store.contacts.find_contacts", "core.store.contacts.find_contacts_of_orgs",
+_CONTACTS = ("core.store.contacts.find_contacts", "core.store.contacts._read_contacts_of_orgs",
              "core.store.contacts.upsert_contact", "core.store.contacts.upsert_contacts",
              "core.store.contacts.delete_contacts")
 _TTL = "the server's expiry of old documents (TTL)"
 
 # (collection, index) -> the storage functions whose queries it serves (module.function), or why it is kept.
+# A write gathered with other tasks' (core/store/batch.py) is named by the run function of its Gatherer.
 SERVES = {
     ("elevators", "codes"): (_ELEVATORS + "find_elevator_by_code",),
     ("elevators", "firm"): (_ELEVATORS + "find_elevators", _ELEVATORS + "find_elevator_ids"),
@@ -136,7 +137,7 @@ SERVES = {
     ("ratings", "elevator"): (_REPORTS + "sum_ratings",),
     ("ratings", "firm"): (_REPORTS + "sum_ratings",),
     ("rate_limits", "expires"): (_TTL,),
-    ("jobs", "key_unique"): (_JOBS + "upsert_jobs", _JOBS + "find_job", _JOBS + "delete_job"),
+    ("jobs", "key_unique"): (_JOBS + "_upsert_together", _JOBS + "find_job", _JOBS + "delete_job"),
     ("jobs", "state_due"): (_JOBS + "claim_job", _JOBS + "find_retrying_jobs"),
     ("jobs", "kind_state_due"): (_JOBS + "claim_job",),
     ("jobs", "state_finished"): (_JOBS + "remove_done_jobs", _JOBS + "find_failed_jobs"),
@@ -149,9 +150,9 @@ SERVES = {
     ("work_photos", "firm"): (_VISITS + "find_firm_photo_hashes",),
     ("people", "phone_unique"): ("core.store.technicians.find_person_by_phone",),
     ("people", "org"): ("core.store.technicians.find_officer_accounts", _RESCUES + "find_firm_people"),
-    ("rescues", "slot_unique"): (_RESCUES + "join_or_open",),
+    ("rescues", "slot_unique"): (_RESCUES + "_join_all",),
     ("rescues", "token"): (_RESCUES + "find_by_token",),
-    ("rescues", "caller_key_unique"): (_RESCUES + "find_by_caller_key",),
+    ("rescues", "caller_key_unique"): (_RESCUES + "find_by_caller_key", _RESCUES + "_join_all"),
     ("rescues", "state_created"): (_RESCUES + "find_received_between",),
     ("rescues", "firm_open"): (_RESCUES + "find_open_for_firm",),
     ("rescues", "accepted_by"): (_RESCUES + "find_open_accepted_by",),

@@ -9,9 +9,11 @@ import datetime
 
 from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError
+
+from core.store import batch
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+DUPLICATE_KEY = 11000
 # Done and failed jobs are never due; $min in upserts then brings a revived job's due time down.
 NEVER = datetime.datetime(9999, 12, 31, tzinfo=datetime.timezone.utc)
 
@@ -29,20 +31,28 @@ def _request(job, once):
 
 
 async def upsert_jobs(db, jobs, once=False):
-    """Ask for jobs by key: a pending one is asked again (and run again if it is running)."""
+    """Ask for jobs by key: a pending one is asked again (and run again if it is running).
+
+    The upserts leave with other tasks' writes to jobs in the same turn (core/store/batch.py).
+    """
     if not jobs:
         return
     requests = [_request(job, once) for job in jobs]
-    try:
-        await db.jobs.bulk_write(requests, ordered=False)
-    except BulkWriteError as exc:
-        # Two processes upserting the same new key at once: one insert loses with 11000,
-        # and running its request again finds the other's document.
-        failed = [e for e in exc.details["writeErrors"] if e["code"] != 11000]
-        if failed:
-            raise
-        retry = [requests[e["index"]] for e in exc.details["writeErrors"]]
-        await db.jobs.bulk_write(retry, ordered=False)
+    errors = await _upserts.ask(db.jobs, requests)
+    # Two processes upserting the same new key at once: one insert loses with 11000,
+    # and running its request again finds the other's document.
+    if any(e["code"] != DUPLICATE_KEY for e in errors):
+        raise batch.refused(errors)
+    if errors:
+        await db.jobs.bulk_write([requests[e["index"]] for e in errors], ordered=False)
+
+
+async def _upsert_together(collection, lists):
+    """Send the job upserts of a turn of the event loop in one bulk; return each list's write errors."""
+    return await batch.write_together(collection, lists)
+
+
+_upserts = batch.Gatherer(_upsert_together)
 
 
 async def claim_job(db, owner, now, lease_until, kinds=None):

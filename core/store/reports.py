@@ -1,7 +1,13 @@
 """Storage of passengers' reports (faults, complaints), ratings and rate-limit counters."""
 
-from pymongo import DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from collections import Counter
+
+from pymongo import DESCENDING, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from core.store.batch import Gatherer
+
+DUPLICATE_KEY = 11000
 
 
 async def insert_report(db, report):
@@ -73,12 +79,37 @@ async def sum_ratings(db, elevator_id=None, firm_id=None):
     return (rows[0]["total"], rows[0]["n"]) if rows else (0, 0)
 
 
+async def _count_hits(collection, hits):
+    """Count hits [(key, expires_at)] of a turn of the loop in two round trips; return each one's count.
+
+    The hits of one key are counted in the order given, as one update each would have; a hit
+    by another process between the update and the read is counted too (a limit errs strict).
+    """
+    counts, expires = Counter(key for key, _ in hits), dict(hits)
+    requests = [UpdateOne({"_id": key}, {"$inc": {"n": n}, "$setOnInsert": {"expires_at": expires[key]}}, upsert=True)
+                for key, n in counts.items()]
+    try:
+        await collection.bulk_write(requests, ordered=False)
+    except BulkWriteError as exc:
+        # Two processes upserting the same new key at once: one insert loses with 11000,
+        # and running its request again counts on the other's document.
+        if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]) or exc.details.get("writeConcernErrors"):
+            raise
+        await collection.bulk_write([requests[e["index"]] for e in exc.details["writeErrors"]], ordered=False)
+    totals = {doc["_id"]: doc["n"] async for doc in collection.find({"_id": {"$in": list(counts)}}, {"n": 1})}
+    seen, results = Counter(), []
+    for key, _ in hits:
+        seen[key] += 1
+        results.append(totals.get(key, counts[key]) - counts[key] + seen[key])
+    return results
+
+
+_hits = Gatherer(_count_hits)
+
+
 async def count_hit(db, key, expires_at):
-    """Count one more hit on a rate-limit key and return the count in its window."""
-    doc = await db.rate_limits.find_one_and_update(
-        {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
-        upsert=True, return_document=ReturnDocument.AFTER)
-    return doc["n"]
+    """Count one more hit on a rate-limit key and return the count in its window (with other tasks' hits)."""
+    return await _hits.ask(db.rate_limits, (key, expires_at))
 
 
 async def find_reports(db, query, limit):

@@ -5,8 +5,12 @@ unique index on `slot` makes "one open call per elevator" the database's to enfo
 two people tapping at once join one call instead of opening two.
 """
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, OperationFailure
+
+from core.store.batch import Gatherer
+
+DUPLICATE_KEY = 11000
 
 
 async def find_by_caller_key(db, key):
@@ -20,14 +24,39 @@ async def join_or_open(db, elevator_id, caller, fresh, merged):
     Return the call, or None on a duplicate key: another request opened the call at the same
     moment (ask again), or the caller's key is already in a call (a repeat: find it by the key).
     merged holds the caller's answers folded into the call ($max of people, $addToSet of phones...).
+    The callers of one turn of the event loop are written together (core/store/batch.py).
+    """
+    update = {"$setOnInsert": fresh, "$push": {"callers": caller}, **merged}
+    return await _joins.ask(db.rescues, (UpdateOne({"slot": elevator_id, "callers.key": {"$ne": caller["key"]}},
+                                                   update, upsert=True), caller["key"]))
+
+
+async def _join_all(collection, joins):
+    """Write the joins [(upsert, caller key)] of a turn in one bulk, then read their calls back in one query.
+
+    A call read back holds every caller of the turn, as a find-and-modify after them all would.
     """
     try:
-        return await db.rescues.find_one_and_update(
-            {"slot": elevator_id, "callers.key": {"$ne": caller["key"]}},
-            {"$setOnInsert": fresh, "$push": {"callers": caller}, **merged},
-            upsert=True, return_document=ReturnDocument.AFTER)
-    except DuplicateKeyError:
-        return None
+        await collection.bulk_write([upsert for upsert, _ in joins], ordered=False)
+        errors = {}
+    except BulkWriteError as exc:
+        if exc.details.get("writeConcernErrors"):
+            raise
+        errors = {e["index"]: e for e in exc.details["writeErrors"]}
+    keys = [key for n, (_, key) in enumerate(joins) if n not in errors]
+    calls = {}
+    async for doc in collection.find({"callers.key": {"$in": keys}}):
+        calls.update((c["key"], doc) for c in doc["callers"])
+    return [None if errors.get(n, {}).get("code") == DUPLICATE_KEY else
+            _refused(errors[n]) if n in errors else calls.get(key) for n, (_, key) in enumerate(joins)]
+
+
+def _refused(error):
+    """Return the exception of a write the server refused for another reason than a duplicate key."""
+    return OperationFailure(error.get("errmsg", "write refused"), error.get("code"), error)
+
+
+_joins = Gatherer(_join_all)
 
 
 async def find_rescue(db, rescue_id):

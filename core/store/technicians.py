@@ -1,5 +1,7 @@
 """Storage of technicians' face data, invite tokens, linked Telegram accounts and seen updates."""
 
+import functools
+
 from pymongo.errors import DuplicateKeyError
 
 from core.store import cache
@@ -100,11 +102,13 @@ async def find_accounts_of(db, person_ids):
 
 async def find_accounts_of_cached(db, person_ids):
     """Return the linked Telegram accounts of some people, remembered for a few seconds (core/store/cache.py)."""
-    found, missing = cache.get_many(db, "telegram_accounts", person_ids)
-    if missing:
-        read = {person_id: [] for person_id in missing}
-        for account in await find_accounts_of(db, missing):
-            read[account["person_id"]].append(account)
-        cache.put_many(db, "telegram_accounts", read)
-        found.update(read)
+    found = await cache.read_many(db, "telegram_accounts", person_ids, functools.partial(_accounts_by_person, db))
     return [a for person_id in dict.fromkeys(person_ids) for a in found[person_id]]
+
+
+async def _accounts_by_person(db, person_ids):
+    """Return {person id: their linked Telegram accounts}."""
+    accounts = {person_id: [] for person_id in person_ids}
+    for account in await find_accounts_of(db, person_ids):
+        accounts[account["person_id"]].append(account)
+    return accounts

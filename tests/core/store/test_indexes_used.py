@@ -20,6 +20,7 @@ from tests.core.store.queries import run_app_queries
 
 ROOT = Path(__file__).resolve().parents[3]
 STORE = ROOT / "core" / "store"
+BATCH = STORE / "batch.py"
 QUERIES = {"find", "count", "distinct", "aggregate", "findAndModify", "update", "delete"}
 EXPLAINED_FIELDS = {"find": ("filter", "sort", "projection", "skip", "limit", "hint"), "count": ("query", "hint"),
                     "distinct": ("key", "query"), "aggregate": ("pipeline",),
@@ -53,7 +54,9 @@ def sender(frame):
     outside = None
     while frame is not None:
         path = Path(frame.f_code.co_filename)
-        if frame.f_code.co_name.startswith("<"):  # a comprehension's frame: its function is further out
+        if frame.f_code.co_name.startswith("<") or path == BATCH:
+            # A comprehension's frame: its function is further out; the batching's
+            # (core/store/batch.py): the Gatherer's run function in the owning module is.
             frame = frame.f_back
             continue
         if path.is_relative_to(STORE):
