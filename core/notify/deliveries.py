@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 # to be taken over after this, and one that is merely slow is not sent twice meanwhile.
 LEASE_SECONDS = 120
 # How many notifications one process sends at once right after recording them (send_taken).
-# In a burst the requests still being answered then keep most of the CPU and of the 20
-# pooled database connections: unbounded, 200 rescue calls' messages crowded them out and
-# a few taps waited past LIFTWATCH_DB_TIMEOUT_MS for a connection (answered 503).
-SENDING_AT_ONCE = 16
+# Unbounded, 200 rescue calls' messages once crowded the 20 pooled database connections out
+# and a few taps waited past LIFTWATCH_DB_TIMEOUT_MS (answered 503); 16 kept that away. Since
+# the writes of a turn of the loop leave as one command (core/store/batch.py) the sends hold
+# few connections, and bench/rescue.py's p99 to the first messages was 680-695 ms with 32,
+# 560-625 ms with 64 and 530-600 ms with 128: each channel's own slots bound it further.
+SENDING_AT_ONCE = 64
 _sending = weakref.WeakKeyDictionary()  # event loop -> the semaphore of its sends
 # How long a lower-priority send (send_when_quiet) waits at most for the urgent ones of its
 # process: well within the rescue fallback's 30 s and the lease, so nothing else takes it over.
