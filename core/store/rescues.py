@@ -45,7 +45,7 @@ async def _join_all(collection, joins):
         errors = {e["index"]: e for e in exc.details["writeErrors"]}
     keys = [key for n, (_, key) in enumerate(joins) if n not in errors]
     calls = {}
-    async for doc in collection.find({"callers.key": {"$in": keys}}):
+    async for doc in collection.find({"callers.key": {"$in": keys}}, batch_size=max(len(keys), 1)):
         calls.update((c["key"], doc) for c in doc["callers"])
     return [None if errors.get(n, {}).get("code") == DUPLICATE_KEY else
             _refused(errors[n]) if n in errors else calls.get(key) for n, (_, key) in enumerate(joins)]
