@@ -174,6 +174,16 @@ async def test_it_finds_a_closed_call_again_by_its_callers_key_instead_of_openin
     assert len((await store.db.rescues.find_one({"_id": other["_id"]}))["callers"]) == 1
 
 
+async def test_it_opens_one_call_for_taps_of_one_key_and_a_second_person_at_the_same_moment(store, config):
+    [elevator] = await load(store.db)
+    key, other, empty = rescue.new_key(), rescue.new_key(), {"people": None, "hurt": None, "phone": None}
+    taps = await asyncio.gather(*(rescue.call(store.db, elevator, k, empty, []) for k in [key] * 5 + [other]))
+    assert len({call["_id"] for call, _ in taps}) == 1
+    assert [opened for _, opened in taps].count(True) == 1
+    [stored] = await store.db.rescues.find().to_list(None)
+    assert sorted(c["key"] for c in stored["callers"]) == sorted([key, other])
+
+
 async def test_it_gives_two_accepts_at_once_one_winner(store, config):
     [elevator] = await load(store.db)
     call, _ = await rescue.call(store.db, elevator, rescue.new_key(), {"people": None, "hurt": None, "phone": None}, [])
