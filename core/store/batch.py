@@ -19,6 +19,7 @@ from pymongo.errors import BulkWriteError
 
 # Writes of one collection sent in one command at most (pymongo splits larger ones anyway).
 MOST = 1000
+DUPLICATE_KEY = 11000
 
 
 class Gatherer:
@@ -102,6 +103,18 @@ async def find_together(collection, ids):
     cursor = collection.find({"_id": {"$in": wanted}}, batch_size=len(wanted))
     found = {doc["_id"]: doc async for doc in cursor}
     return [found.get(i) for i in ids]
+
+
+async def upsert_again_if_raced(collection, requests, errors):
+    """Run again the upserts that lost a race to insert (11000); raise any other write error.
+
+    Two processes upserting the same new key at once: one insert loses with a duplicate key,
+    and running its request again finds the other's document.
+    """
+    if any(e["code"] != DUPLICATE_KEY for e in errors):
+        raise refused(errors)
+    if errors:
+        await collection.bulk_write([requests[e["index"]] for e in errors], ordered=False)
 
 
 def refused(errors):

@@ -3,9 +3,8 @@
 import datetime
 
 from pymongo import ASCENDING, InsertOne, ReturnDocument, UpdateMany
-from core.store import batch
 
-DUPLICATE_KEY = 11000
+from core.store import batch
 
 
 async def insert_deliveries(db, docs):
@@ -16,7 +15,7 @@ async def insert_deliveries(db, docs):
     if not docs:
         return set()
     errors = await _writes.ask(db.deliveries, [InsertOne(doc) for doc in docs])
-    if any(e["code"] != DUPLICATE_KEY for e in errors):
+    if any(e["code"] != batch.DUPLICATE_KEY for e in errors):
         raise batch.refused(errors)
     refused = {e["index"] for e in errors}
     return {doc["_id"] for n, doc in enumerate(docs) if n not in refused}

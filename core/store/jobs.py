@@ -13,7 +13,6 @@ from pymongo import ReturnDocument, UpdateOne
 from core.store import batch
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-DUPLICATE_KEY = 11000
 # Done and failed jobs are never due; $min in upserts then brings a revived job's due time down.
 NEVER = datetime.datetime(9999, 12, 31, tzinfo=datetime.timezone.utc)
 
@@ -38,13 +37,7 @@ async def upsert_jobs(db, jobs, once=False):
     if not jobs:
         return
     requests = [_request(job, once) for job in jobs]
-    errors = await _upserts.ask(db.jobs, requests)
-    # Two processes upserting the same new key at once: one insert loses with 11000,
-    # and running its request again finds the other's document.
-    if any(e["code"] != DUPLICATE_KEY for e in errors):
-        raise batch.refused(errors)
-    if errors:
-        await db.jobs.bulk_write([requests[e["index"]] for e in errors], ordered=False)
+    await batch.upsert_again_if_raced(db.jobs, requests, await _upserts.ask(db.jobs, requests))
 
 
 async def _upsert_together(collection, lists):

@@ -3,11 +3,9 @@
 from collections import Counter
 
 from pymongo import DESCENDING, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from core.store.batch import Gatherer
-
-DUPLICATE_KEY = 11000
+from core.store import batch
 
 
 async def insert_report(db, report):
@@ -88,15 +86,10 @@ async def _count_hits(collection, hits):
     counts, expires = Counter(key for key, _ in hits), dict(hits)
     requests = [UpdateOne({"_id": key}, {"$inc": {"n": n}, "$setOnInsert": {"expires_at": expires[key]}}, upsert=True)
                 for key, n in counts.items()]
-    try:
-        await collection.bulk_write(requests, ordered=False)
-    except BulkWriteError as exc:
-        # Two processes upserting the same new key at once: one insert loses with 11000,
-        # and running its request again counts on the other's document.
-        if any(e["code"] != DUPLICATE_KEY for e in exc.details["writeErrors"]) or exc.details.get("writeConcernErrors"):
-            raise
-        await collection.bulk_write([requests[e["index"]] for e in exc.details["writeErrors"]], ordered=False)
-    totals = {doc["_id"]: doc["n"] async for doc in collection.find({"_id": {"$in": list(counts)}}, {"n": 1})}
+    [errors] = await batch.write_together(collection, [requests])
+    await batch.upsert_again_if_raced(collection, requests, errors)
+    cursor = collection.find({"_id": {"$in": list(counts)}}, {"n": 1}, batch_size=len(counts))
+    totals = {doc["_id"]: doc["n"] async for doc in cursor}
     seen, results = Counter(), []
     for key, _ in hits:
         seen[key] += 1
@@ -104,7 +97,7 @@ async def _count_hits(collection, hits):
     return results
 
 
-_hits = Gatherer(_count_hits)
+_hits = batch.Gatherer(_count_hits)
 
 
 async def count_hit(db, key, expires_at):

@@ -6,11 +6,8 @@ two people tapping at once join one call instead of opening two.
 """
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, OperationFailure
 
-from core.store.batch import Gatherer
-
-DUPLICATE_KEY = 11000
+from core.store import batch
 
 
 async def find_by_caller_key(db, key):
@@ -36,27 +33,22 @@ async def _join_all(collection, joins):
 
     A call read back holds every caller of the turn, as a find-and-modify after them all would.
     """
-    try:
-        await collection.bulk_write([upsert for upsert, _ in joins], ordered=False)
-        errors = {}
-    except BulkWriteError as exc:
-        if exc.details.get("writeConcernErrors"):
-            raise
-        errors = {e["index"]: e for e in exc.details["writeErrors"]}
-    keys = [key for n, (_, key) in enumerate(joins) if n not in errors]
+    errors = await batch.write_together(collection, [[upsert] for upsert, _ in joins])
+    keys = [key for (_, key), refused in zip(joins, errors) if not refused]
     calls = {}
     async for doc in collection.find({"callers.key": {"$in": keys}}, batch_size=max(len(keys), 1)):
         calls.update((c["key"], doc) for c in doc["callers"])
-    return [None if errors.get(n, {}).get("code") == DUPLICATE_KEY else
-            _refused(errors[n]) if n in errors else calls.get(key) for n, (_, key) in enumerate(joins)]
+    return [_outcome(calls.get(key), refused) for (_, key), refused in zip(joins, errors)]
 
 
-def _refused(error):
-    """Return the exception of a write the server refused for another reason than a duplicate key."""
-    return OperationFailure(error.get("errmsg", "write refused"), error.get("code"), error)
+def _outcome(call, refused):
+    """Return a join's call; None for a duplicate key (ask again, or find by key); else the refusal."""
+    if not refused:
+        return call
+    return None if refused[0]["code"] == batch.DUPLICATE_KEY else batch.refused(refused)
 
 
-_joins = Gatherer(_join_all)
+_joins = batch.Gatherer(_join_all)
 
 
 async def find_rescue(db, rescue_id):
