@@ -36,8 +36,9 @@ async def _join_all(collection, joins):
     errors = await batch.write_together(collection, [[upsert] for upsert, _ in joins])
     keys = [key for (_, key), refused in zip(joins, errors) if not refused]
     calls = {}
-    async for doc in collection.find({"callers.key": {"$in": keys}}, batch_size=max(len(keys), 1)):
-        calls.update((c["key"], doc) for c in doc["callers"])
+    if keys:  # none when every caller of the turn was a repeat
+        async for doc in collection.find({"callers.key": {"$in": keys}}, batch_size=len(keys)):
+            calls.update((c["key"], doc) for c in doc["callers"])
     return [_outcome(calls.get(key), refused) for (_, key), refused in zip(joins, errors)]
 
 
